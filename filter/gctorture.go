@@ -1,0 +1,12 @@
+//go:build gctorture
+
+package main
+
+import "runtime"
+
+// debugGC lets a test host force a garbage collection at any point, for example inside
+// every guest allocation it requests, to prove that no pointer the collector cannot see
+// is live across a host call. Only in the gctorture test build, never shipped.
+//
+//export wasmauth_debug_gc
+func debugGC() { runtime.GC() }

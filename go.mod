@@ -1,0 +1,19 @@
+module github.com/wasmauth/wasmauth
+
+// TinyGo 0.39 compiles this module: keep the go line at or below 1.25 and keep
+// dependencies that need a newer Go (grpc, istio, containerregistry) in the
+// nested modules under e2e/ and build/.
+go 1.24.0
+
+require (
+	github.com/tetratelabs/proxy-wasm-go-sdk v0.24.0
+	github.com/tidwall/gjson v1.18.0
+)
+
+require (
+	github.com/GehirnInc/crypt v0.0.0-20230320061759-8cc1b52080c5 // indirect
+	github.com/tetratelabs/wazero v1.7.2 // indirect
+	github.com/tidwall/match v1.1.1 // indirect
+	github.com/tidwall/pretty v1.2.0 // indirect
+	golang.org/x/crypto v0.48.0 // indirect
+)
