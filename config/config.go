@@ -1,0 +1,196 @@
+// Package config parses the wasmauth plugin configuration (the WasmPlugin's
+// pluginConfig, as JSON) into an immutable, indexed Policy.
+//
+// The format is a superset of the istio-ecosystem wasm-extensions basic_auth
+// plugin's: `realm` and `basic_auth_rules` (hosts, prefix/exact/suffix,
+// request_methods, credentials) keep their meaning, and hashed credentials,
+// shared users with per-rule allow lists, metadata checks, exemptions,
+// default-deny, username forwarding and credential stripping are added.
+// See Parse for every field.
+package config
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+
+	"github.com/wasmauth/wasmauth/config/htpasswd"
+)
+
+// Action is what happens to a request that no rule matches.
+type Action uint8
+
+// Default actions.
+const (
+	ActionAllow Action = iota // let the request through (the replaced plugin's behaviour)
+	ActionDeny                // answer 403 "no rule matches"
+)
+
+// String returns "allow" or "deny".
+func (a Action) String() string {
+	if a == ActionDeny {
+		return "deny"
+	}
+	return "allow"
+}
+
+// DefaultRealm is the realm used when the configuration sets none.
+const DefaultRealm = "istio"
+
+// DefaultCacheSize is the default number of verified slow-hash results kept.
+const DefaultCacheSize = 1024
+
+// MaxCacheSize bounds cache_size.
+const MaxCacheSize = 1 << 20
+
+// Policy is a parsed configuration. It is immutable and safe to share.
+type Policy struct {
+	realm         string
+	rules         []Rule
+	ruleIdx       *index
+	exemptIdx     *index
+	users         map[string]*Credential
+	defaultAction Action
+	forwardUser   string
+	strip         bool
+	mdUser        string
+	mdPass        string
+	dryRun        bool
+	cacheSize     int
+	dummy         *Credential
+	slow          bool
+}
+
+// Realm is the realm announced in WWW-Authenticate (default "istio"); it
+// contains no '"' and no control characters.
+func (p *Policy) Realm() string { return p.realm }
+
+// DryRun reports whether decisions are only logged and counted, never enforced.
+func (p *Policy) DryRun() bool { return p.dryRun }
+
+// ForwardUserHeader is the lowercase header that carries the authenticated
+// user upstream, or "" when forwarding is off.
+func (p *Policy) ForwardUserHeader() string { return p.forwardUser }
+
+// StripCredentials reports whether authorization and the metadata credential
+// headers are removed before the request goes upstream.
+func (p *Policy) StripCredentials() bool { return p.strip }
+
+// MetadataCredentialKeys returns the lowercase header (gRPC metadata) names
+// that carry the user name and password when there is no authorization
+// header; both are "" when not configured.
+func (p *Policy) MetadataCredentialKeys() (user, pass string) { return p.mdUser, p.mdPass }
+
+// RuleNames returns the rule names in configuration order (a fresh slice).
+func (p *Policy) RuleNames() []string {
+	out := make([]string, len(p.rules))
+	for i := range p.rules {
+		out[i] = p.rules[i].name
+	}
+	return out
+}
+
+// DefaultAction is what happens to requests that no rule matches.
+func (p *Policy) DefaultAction() Action { return p.defaultAction }
+
+// CacheSize is the maximum number of entries of the verified slow-hash cache
+// (0 = no cache).
+func (p *Policy) CacheSize() int { return p.cacheSize }
+
+// NumRules returns the number of rules.
+func (p *Policy) NumRules() int { return len(p.rules) }
+
+// Rule returns rule i (0 <= i < NumRules()).
+func (p *Policy) Rule(i int) *Rule { return &p.rules[i] }
+
+// HasMatchers reports whether the policy has any rule or exemption (a policy
+// without them never needs to look at the request path).
+func (p *Policy) HasMatchers() bool { return len(p.rules) > 0 || len(p.exemptIdx.methods) > 0 }
+
+// User returns the top-level user entry with this name, or nil.
+func (p *Policy) User(name string) *Credential { return p.users[name] }
+
+// Dummy returns the most expensive credential in the policy (or a plaintext
+// stand-in): checking an unknown user's password against it costs about what
+// a wrong password for a real user costs. Its result must be ignored.
+func (p *Policy) Dummy() *Credential { return p.dummy }
+
+// HasSlowHashes reports whether any credential uses a slow hash.
+func (p *Policy) HasSlowHashes() bool { return p.slow }
+
+// MatchRules appends to dst[:0] the indexes of the rules that select t, in
+// configuration order. scratch is working space the caller may reuse across
+// calls (nothing is allocated once both have grown).
+func (p *Policy) MatchRules(t *Target, dst []int32, scratch *[]int32) []int32 {
+	return p.ruleIdx.match(t, dst, scratch)
+}
+
+// Exempt reports whether an exemption selects t.
+func (p *Policy) Exempt(t *Target, dst []int32, scratch *[]int32) ([]int32, bool) {
+	dst = p.exemptIdx.match(t, dst, scratch)
+	return dst, len(dst) > 0
+}
+
+// Rule is one parsed entry of basic_auth_rules.
+type Rule struct {
+	name     string
+	matcher  matcher
+	byUser   map[string]*Credential // the rule's own credentials
+	allowAll bool                   // allow: ["*"]
+	allow    map[string]bool        // allowed top-level users
+	metadata []MetadataCheck
+}
+
+// Name is the rule name (configured, or "rule<i>").
+func (r *Rule) Name() string { return r.name }
+
+// NeedsCredentials reports whether the rule authenticates (has credentials or
+// an allow list); a rule without is a metadata-only rule.
+func (r *Rule) NeedsCredentials() bool {
+	return len(r.byUser) > 0 || r.allowAll || len(r.allow) > 0
+}
+
+// Credential returns the rule's own credential entry for user, or nil.
+func (r *Rule) Credential(user string) *Credential { return r.byUser[user] }
+
+// Allows reports whether the top-level user may pass this rule.
+func (r *Rule) Allows(user string) bool { return r.allowAll || r.allow[user] }
+
+// Metadata returns the rule's metadata checks (do not modify).
+func (r *Rule) Metadata() []MetadataCheck { return r.metadata }
+
+// Credential is one configured user with a plaintext password (kept only as
+// its SHA-256 digest) or a password hash.
+type Credential struct {
+	user   string
+	digest [sha256.Size]byte
+	hash   *htpasswd.Hash
+	id     int
+}
+
+// User is the user name.
+func (c *Credential) User() string { return c.user }
+
+// ID is unique per credential entry within a policy (a cache key component).
+func (c *Credential) ID() int { return c.id }
+
+// Slow reports whether verifying this entry is expensive (worth caching).
+func (c *Credential) Slow() bool { return c.hash != nil && c.hash.Slow() }
+
+// Verify checks password in constant time (plaintext: digest comparison;
+// hashes: the algorithm's own verification).
+func (c *Credential) Verify(password []byte) bool {
+	if c.hash != nil {
+		return c.hash.Verify(password)
+	}
+	sum := sha256.Sum256(password)
+	return subtle.ConstantTimeCompare(sum[:], c.digest[:]) == 1
+}
+
+func (c *Credential) work() uint64 {
+	if c.hash == nil {
+		return 0
+	}
+	return c.hash.Work()
+}
+
+func sha256Sum(s string) [sha256.Size]byte { return sha256.Sum256([]byte(s)) }

@@ -1,0 +1,256 @@
+package htpasswd
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const vectorPassword = "s3cr:et pass"
+
+func loadVectors(t testing.TB) map[string]string {
+	t.Helper()
+	f, err := os.Open("testdata/vectors.htpasswd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, hash, ok := strings.Cut(line, ":")
+		if !ok {
+			t.Fatalf("bad vector line %q", line)
+		}
+		out[name] = hash
+	}
+	return out
+}
+
+func TestVectors(t *testing.T) {
+	want := map[string]Kind{
+		"bcrypt5": Bcrypt, "bcrypt4": Bcrypt, "apr1": APR1, "sha1": SHA1,
+		"sha256crypt": SHA256Crypt, "sha512crypt": SHA512Crypt,
+		"mkpasswd256": SHA256Crypt, "mkpasswd512": SHA512Crypt, "mkpasswd512r": SHA512Crypt,
+		"mkpasswd256r": SHA256Crypt, "mkpasswdmd5": MD5Crypt, "openssl5": SHA256Crypt,
+		"openssl6": SHA512Crypt, "opensslapr1": APR1, "openssl1": MD5Crypt, "ssha": SSHA,
+	}
+	vec := loadVectors(t)
+	if len(vec) != len(want) {
+		t.Fatalf("testdata has %d vectors, test knows %d", len(vec), len(want))
+	}
+	for name, enc := range vec {
+		t.Run(name, func(t *testing.T) {
+			h, err := Parse(enc)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if h.Kind() != want[name] {
+				t.Fatalf("kind %v, want %v", h.Kind(), want[name])
+			}
+			if !h.Verify([]byte(vectorPassword)) {
+				t.Fatal("correct password rejected")
+			}
+			for _, wrong := range []string{"", "s3cr:et pas", "s3cr:et passs", "S3cr:et pass", "s3cr"} {
+				if h.Verify([]byte(wrong)) {
+					t.Fatalf("wrong password %q accepted", wrong)
+				}
+			}
+		})
+	}
+}
+
+func TestCostAndSlow(t *testing.T) {
+	vec := loadVectors(t)
+	tests := []struct {
+		name string
+		cost int
+		slow bool
+	}{
+		{"bcrypt5", 5, true}, {"bcrypt4", 4, true}, {"apr1", 1000, true}, {"openssl1", 1000, true},
+		{"sha512crypt", 5000, true}, {"mkpasswd512r", 1234, true}, {"mkpasswd256r", 20000, true},
+		{"sha1", 0, false}, {"ssha", 0, false},
+	}
+	for _, tt := range tests {
+		h, err := Parse(vec[tt.name])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Cost() != tt.cost || h.Slow() != tt.slow {
+			t.Errorf("%s: cost %d slow %v, want %d %v", tt.name, h.Cost(), h.Slow(), tt.cost, tt.slow)
+		}
+	}
+	b5, _ := Parse(vec["bcrypt5"])
+	b4, _ := Parse(vec["bcrypt4"])
+	s, _ := Parse(vec["sha1"])
+	if !(b5.Work() > b4.Work() && b4.Work() > s.Work()) {
+		t.Errorf("Work not ordered: %d %d %d", b5.Work(), b4.Work(), s.Work())
+	}
+}
+
+func TestDetect(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Kind
+	}{
+		{"$2y$05$x", Bcrypt}, {"$2a$", Bcrypt}, {"$2b$", Bcrypt}, {"$2x$", 0},
+		{"$apr1$", APR1}, {"$1$", MD5Crypt}, {"$5$", SHA256Crypt}, {"$6$", SHA512Crypt},
+		{"{SHA}", SHA1}, {"{SSHA}", SSHA}, {"{sha}", 0}, {"plain", 0}, {"", 0}, {"$7$", 0},
+	}
+	for _, tt := range tests {
+		if got := Detect(tt.in); got != tt.want {
+			t.Errorf("Detect(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	const b = "$2y$05$HB.RHF4MuMf0/lKurprEKOAwsE8qDJmyT2f8kiHOzJOo9u5tB8O9C"
+	const s6 = "WVt9sNCt2Iw.hi82$0u.nvFEC8jKzplMz.qx1x4IQPKnk4KN2Ivgqo5fpqPrQfuUwWVIa1XtDSJqs35a.qLoZm9kLm/XLHh10ukCAS0"
+	tests := []struct {
+		in, want string
+	}{
+		{"plain", "not a supported hash (want $2y$, $2a$, $2b$, $apr1$, $1$, $5$, $6$, {SHA} or {SSHA})"},
+		{b[:59], "bad bcrypt hash: length 59, want 60"},
+		{"$2y$5x" + b[6:], "bad bcrypt hash: cost must be two digits followed by $"},
+		{"$2y$03" + b[6:], "bad bcrypt hash: cost 3 outside 4..17"},
+		{"$2y$18" + b[6:], "bad bcrypt hash: cost 18 outside 4..17"},
+		{b[:59] + "!", "bad bcrypt hash: invalid character in salt or digest"},
+		{"$apr1$sqopWUA8", "bad apr1 hash: missing $ after salt"},
+		{"$apr1$$1YHKalacu6.FVimzVFvYU0", "bad apr1 hash: salt length 0, want 1..8"},
+		{"$apr1$sqopWUA89$1YHKalacu6.FVimzVFvYU0", "bad apr1 hash: salt length 9, want 1..8"},
+		{"$apr1$sq!pWUA8$1YHKalacu6.FVimzVFvYU0", "bad apr1 hash: invalid character in salt"},
+		{"$apr1$sqopWUA8$1YHKalacu6.FVimzVFvYU", "bad apr1 hash: digest must be 22 characters of [./0-9A-Za-z]"},
+		{"$1$sqopWUA8$1YHKalacu6.FVimzVFvYU0=", "bad md5-crypt hash: digest must be 22 characters of [./0-9A-Za-z]"},
+		{"$6$" + s6[:50], "bad sha512-crypt hash: digest must be 86 characters of [./0-9A-Za-z]"},
+		{"$6$rounds=999$" + s6, "bad sha512-crypt hash: rounds 999 outside 1000..10000000"},
+		{"$6$rounds=10000001$" + s6, "bad sha512-crypt hash: rounds 10000001 outside 1000..10000000"},
+		{"$6$rounds=x$" + s6, "bad sha512-crypt hash: rounds is not a number"},
+		{"$6$rounds=+5000$" + s6, "bad sha512-crypt hash: rounds is not a number"},
+		{"$6$rounds=5000", "bad sha512-crypt hash: missing $ after rounds"},
+		{"$6$abc", "bad sha512-crypt hash: missing $ after salt"},
+		{"$6$0123456789abcdefg$" + s6[17:], "bad sha512-crypt hash: salt length 17, want at most 16"},
+		{"$5$abc$short", "bad sha256-crypt hash: digest must be 43 characters of [./0-9A-Za-z]"},
+		{"{SHA}abc", "bad sha1 hash: want base64 of a 20-byte SHA-1 digest"},
+		{"{SHA}6AmmEmsKtsv6+J5s0L3RlKaAk3g", "bad sha1 hash: want base64 of a 20-byte SHA-1 digest"},
+		{"{SSHA}6AmmEmsKtsv6+J5s0L3RlKaAk3g=", "bad ssha hash: want base64 of a 20-byte SHA-1 digest followed by a 1..64 byte salt"},
+	}
+	for _, tt := range tests {
+		h, err := Parse(tt.in)
+		if err == nil {
+			t.Errorf("Parse(%q) = %v, want error %q", tt.in, h, tt.want)
+			continue
+		}
+		if err.Error() != tt.want {
+			t.Errorf("Parse(%q) error\n got  %q\n want %q", tt.in, err.Error(), tt.want)
+		}
+		if len(tt.in) > 12 && strings.Contains(err.Error(), tt.in[len(tt.in)-12:]) {
+			t.Errorf("error for %q leaks the hash: %q", tt.in, err)
+		}
+	}
+}
+
+func TestLongPasswords(t *testing.T) {
+	vec := loadVectors(t)
+	long := []byte(strings.Repeat("a", 300))
+	for _, name := range []string{"bcrypt4", "sha512crypt", "apr1"} {
+		h, _ := Parse(vec[name])
+		if h.Verify(long) {
+			t.Errorf("%s accepted an over-long password", name)
+		}
+	}
+}
+
+// TestLiveTools generates fresh hashes with the system tools when they are installed.
+func TestLiveTools(t *testing.T) {
+	type gen struct {
+		name string
+		args []string
+		kind Kind
+	}
+	const pw = "live:pw with spaces"
+	gens := []gen{
+		{"htpasswd", []string{"-nbB", "-C", "4", "u", pw}, Bcrypt},
+		{"htpasswd", []string{"-nbm", "u", pw}, APR1},
+		{"htpasswd", []string{"-nbs", "u", pw}, SHA1},
+		{"htpasswd", []string{"-nb2", "u", pw}, SHA256Crypt},
+		{"htpasswd", []string{"-nb5", "u", pw}, SHA512Crypt},
+		{"mkpasswd", []string{"-m", "sha-512", pw}, SHA512Crypt},
+		{"mkpasswd", []string{"-m", "sha-256", "-R", "1500", pw}, SHA256Crypt},
+		{"openssl", []string{"passwd", "-apr1", pw}, APR1},
+		{"openssl", []string{"passwd", "-1", pw}, MD5Crypt},
+		{"openssl", []string{"passwd", "-5", pw}, SHA256Crypt},
+		{"openssl", []string{"passwd", "-6", pw}, SHA512Crypt},
+	}
+	ran := 0
+	for _, g := range gens {
+		if _, err := exec.LookPath(g.name); err != nil {
+			continue
+		}
+		out, err := exec.Command(g.name, g.args...).Output()
+		if err != nil {
+			t.Logf("%s %v: %v (option unsupported by this version?)", g.name, g.args[0], err)
+			continue
+		}
+		enc := strings.TrimSpace(string(out))
+		if g.name == "htpasswd" {
+			enc = strings.TrimPrefix(enc, "u:")
+		}
+		h, err := Parse(enc)
+		if err != nil {
+			t.Errorf("%s %v: Parse: %v", g.name, g.args, err)
+			continue
+		}
+		ran++
+		if h.Kind() != g.kind || !h.Verify([]byte(pw)) || h.Verify([]byte(pw+"x")) {
+			t.Errorf("%s %v: kind %v, verify failed", g.name, g.args, h.Kind())
+		}
+	}
+	if ran == 0 {
+		t.Skip("none of htpasswd (apache2-utils), mkpasswd (whois), openssl installed: apt-get install -y apache2-utils whois openssl")
+	}
+}
+
+func BenchmarkVerify(b *testing.B) {
+	vec := loadVectors(b)
+	for _, name := range []string{"bcrypt5", "apr1", "sha512crypt", "sha1", "ssha"} {
+		h, _ := Parse(vec[name])
+		b.Run(name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if !h.Verify([]byte(vectorPassword)) {
+					b.Fatal("verify failed")
+				}
+			}
+		})
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, v := range loadVectors(f) {
+		f.Add(v, vectorPassword)
+	}
+	f.Add("$2y$99$", "x")
+	f.Add("$6$rounds=$$", "")
+	f.Fuzz(func(t *testing.T, enc, pw string) {
+		h, err := Parse(enc)
+		if err != nil {
+			if h != nil {
+				t.Fatal("non-nil hash with error")
+			}
+			return
+		}
+		if h.Kind() == Bcrypt && h.Cost() > 5 {
+			return // keep the fuzzer fast
+		}
+		if h.Kind() != Bcrypt && h.Cost() > 6000 {
+			return
+		}
+		h.Verify([]byte(pw))
+	})
+}

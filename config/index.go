@@ -1,0 +1,259 @@
+package config
+
+import "slices"
+
+// Target is a normalised request as the matchers see it (see package
+// config/normalize): Host is the normalised host and HostOK false when the
+// authority was empty or invalid (then only host-less matchers apply); Path is
+// the normalised path and Query the raw query without '?' (HasQuery says
+// whether there was a '?'); Method is the request method as received.
+type Target struct {
+	Host     string
+	HostOK   bool
+	Path     string
+	Query    string
+	HasQuery bool
+	Method   string
+}
+
+// pathKind is how a matcher compares the path.
+type pathKind uint8
+
+const (
+	pathPrefix pathKind = iota
+	pathExact
+	pathSuffix
+)
+
+// matcher is the parsed form of one rule's or exemption's request selector.
+type matcher struct {
+	hosts   []string // normalised patterns; empty = every host
+	kind    pathKind
+	pattern string   // normalised path pattern (may contain '?' and a raw query)
+	methods []string // nil = every method
+}
+
+// lenMap finds map keys that are a prefix (or suffix) of a string: one lookup
+// per distinct key length, so the cost depends on the lengths in use, never on
+// the number of keys.
+type lenMap struct {
+	m    map[string][]int32
+	lens []int // distinct key lengths, ascending
+}
+
+func (l *lenMap) add(key string, id int32) {
+	if l.m == nil {
+		l.m = map[string][]int32{}
+	}
+	if _, ok := l.m[key]; !ok {
+		if i, found := slices.BinarySearch(l.lens, len(key)); !found {
+			l.lens = slices.Insert(l.lens, i, len(key))
+		}
+	}
+	l.m[key] = append(l.m[key], id)
+}
+
+// prefixes appends the ids of every key that is a prefix of s (strict when
+// proper is set: the key must be shorter than s).
+func (l *lenMap) prefixes(s string, proper bool, dst []int32) []int32 {
+	for _, n := range l.lens {
+		if n > len(s) || proper && n == len(s) {
+			break
+		}
+		dst = append(dst, l.m[s[:n]]...)
+	}
+	return dst
+}
+
+// suffixes is prefixes for suffixes.
+func (l *lenMap) suffixes(s string, proper bool, dst []int32) []int32 {
+	for _, n := range l.lens {
+		if n > len(s) || proper && n == len(s) {
+			break
+		}
+		dst = append(dst, l.m[s[len(s)-n:]]...)
+	}
+	return dst
+}
+
+// pathIndex holds the path patterns of the matchers that share one host pattern.
+type pathIndex struct {
+	exact  map[string][]int32
+	prefix lenMap
+	suffix lenMap
+}
+
+func (p *pathIndex) add(kind pathKind, pattern string, id int32) {
+	switch kind {
+	case pathExact:
+		if p.exact == nil {
+			p.exact = map[string][]int32{}
+		}
+		p.exact[pattern] = append(p.exact[pattern], id)
+	case pathPrefix:
+		p.prefix.add(pattern, id)
+	case pathSuffix:
+		p.suffix.add(pattern, id)
+	}
+}
+
+func (p *pathIndex) match(path string, dst []int32) []int32 {
+	if p.exact != nil {
+		dst = append(dst, p.exact[path]...)
+	}
+	dst = p.prefix.prefixes(path, false, dst)
+	return p.suffix.suffixes(path, false, dst)
+}
+
+// hostGroup is the path index of one host pattern; patterns containing '?' are
+// matched against "path?query" and kept apart.
+type hostGroup struct {
+	plain, query pathIndex
+	hasQuery     bool
+}
+
+func (g *hostGroup) add(m *matcher, id int32) {
+	if containsByte(m.pattern, '?') {
+		g.hasQuery = true
+		g.query.add(m.kind, m.pattern, id)
+		return
+	}
+	g.plain.add(m.kind, m.pattern, id)
+}
+
+// index finds the matchers that select a request. Lookups cost one map probe
+// per distinct pattern length (host and path) and never scan the matchers, so
+// 10,000 rules cost about what one does.
+type index struct {
+	any         hostGroup             // matchers without hosts
+	exactHost   map[string]*hostGroup // "api.example.com"
+	suffixHost  lenMap                // "*.example.com" stored as ".example.com" -> group id
+	prefixHost  lenMap                // "api.*" stored as "api." -> group id
+	groups      []*hostGroup          // groups of the wildcard patterns, by group id
+	methods     [][]string            // per matcher; nil = every method
+	hasQuery    bool
+	wildcardIDs map[string]int32 // pattern -> group id, during construction
+}
+
+func newIndex(ms []matcher) *index {
+	ix := &index{methods: make([][]string, len(ms))}
+	for i := range ms {
+		m := &ms[i]
+		id := int32(i)
+		ix.methods[i] = m.methods
+		if containsByte(m.pattern, '?') {
+			ix.hasQuery = true
+		}
+		if len(m.hosts) == 0 {
+			ix.any.add(m, id)
+			continue
+		}
+		for _, h := range m.hosts {
+			ix.group(h).add(m, id)
+		}
+	}
+	ix.wildcardIDs = nil
+	return ix
+}
+
+// group returns the hostGroup of a normalised host pattern, creating it.
+func (ix *index) group(h string) *hostGroup {
+	switch {
+	case h[0] == '*' || h[len(h)-1] == '*':
+		if ix.wildcardIDs == nil {
+			ix.wildcardIDs = map[string]int32{}
+		}
+		if gid, ok := ix.wildcardIDs[h]; ok {
+			return ix.groups[gid]
+		}
+		gid := int32(len(ix.groups))
+		ix.groups = append(ix.groups, &hostGroup{})
+		ix.wildcardIDs[h] = gid
+		if h[0] == '*' {
+			ix.suffixHost.add(h[1:], gid)
+		} else {
+			ix.prefixHost.add(h[:len(h)-1], gid)
+		}
+		return ix.groups[gid]
+	default:
+		if ix.exactHost == nil {
+			ix.exactHost = map[string]*hostGroup{}
+		}
+		g := ix.exactHost[h]
+		if g == nil {
+			g = &hostGroup{}
+			ix.exactHost[h] = g
+		}
+		return g
+	}
+}
+
+// match appends the ids of the matchers selecting t to dst[:0], in ascending
+// order without duplicates. scratch is reused between calls to avoid allocation.
+func (ix *index) match(t *Target, dst []int32, scratch *[]int32) []int32 {
+	dst = dst[:0]
+	pathQ := ""
+	if ix.hasQuery {
+		pathQ = t.Path
+		if t.HasQuery {
+			pathQ = t.Path + "?" + t.Query
+		}
+	}
+	dst = ix.any.matchPath(t.Path, pathQ, dst)
+	if t.HostOK && t.Host != "" {
+		if g := ix.exactHost[t.Host]; g != nil {
+			dst = g.matchPath(t.Path, pathQ, dst)
+		}
+		if len(ix.groups) > 0 {
+			gids := (*scratch)[:0]
+			gids = ix.suffixHost.suffixes(t.Host, true, gids)
+			gids = ix.prefixHost.prefixes(t.Host, true, gids)
+			for _, gid := range gids {
+				dst = ix.groups[gid].matchPath(t.Path, pathQ, dst)
+			}
+			*scratch = gids
+		}
+	}
+	if len(dst) > 1 {
+		slices.Sort(dst)
+		dst = slices.Compact(dst)
+	}
+	// Keep only matchers whose method list is empty or contains the method.
+	n := 0
+	for _, id := range dst {
+		if methodOK(ix.methods[id], t.Method) {
+			dst[n] = id
+			n++
+		}
+	}
+	return dst[:n]
+}
+
+func (g *hostGroup) matchPath(path, pathQ string, dst []int32) []int32 {
+	dst = g.plain.match(path, dst)
+	if g.hasQuery {
+		dst = g.query.match(pathQ, dst)
+	}
+	return dst
+}
+
+func methodOK(methods []string, m string) bool {
+	if methods == nil {
+		return true
+	}
+	for _, x := range methods {
+		if x == m {
+			return true
+		}
+	}
+	return false
+}
+
+func containsByte(s string, c byte) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,309 @@
+// Package normalize turns request hosts and paths into the canonical forms that
+// wasmauth matches rules against, and refuses paths whose meaning depends on
+// how a backend decodes them (encoded slashes, double encoding, control bytes).
+package normalize
+
+import (
+	"errors"
+	"unicode/utf8"
+)
+
+// Errors returned by Path. Each names the problem without quoting the input.
+var (
+	ErrNotAbsolute    = errors.New("path does not start with /")
+	ErrControl        = errors.New("path contains a control character")
+	ErrBackslash      = errors.New("path contains a backslash")
+	ErrBadPercent     = errors.New("path contains an invalid percent-encoding")
+	ErrEncodedSlash   = errors.New("path contains an encoded slash or backslash")
+	ErrEncodedControl = errors.New("path contains an encoded control character")
+	ErrDoubleEncoding = errors.New("path contains a double percent-encoding")
+	ErrInvalidUTF8    = errors.New("path is not valid UTF-8 after decoding")
+)
+
+// Path normalises a raw request path (the HTTP/2 :path). It returns the
+// normalised path (fragment and query removed, percent-encoding decoded,
+// ";params" removed from every segment, repeated slashes merged, "." and ".."
+// resolved without going above the root) and the raw query (without '?', "" if
+// none). The asterisk-form "*" is returned unchanged, to be judged by the caller
+// (only OPTIONS may use it). A path that can be read in more than one way is an
+// error.
+//
+// Already-normal paths are returned without allocating.
+func Path(raw string) (path, query string, err error) {
+	for i := 0; i < len(raw); i++ {
+		if raw[i] == '#' {
+			raw = raw[:i]
+			break
+		}
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] == '?' {
+			raw, query = raw[:i], raw[i+1:]
+			break
+		}
+	}
+	if raw == "*" {
+		return raw, query, nil
+	}
+	if raw == "" || raw[0] != '/' {
+		return "", "", ErrNotAbsolute
+	}
+	simple := true // no '%', ';', "//", "/." sequences: already normal
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case c < 0x20 || c == 0x7f:
+			return "", "", ErrControl
+		case c == '\\':
+			return "", "", ErrBackslash
+		case c == '%':
+			simple = false
+			if i+2 >= len(raw) || !isHex(raw[i+1]) || !isHex(raw[i+2]) {
+				return "", "", ErrBadPercent
+			}
+			d := unhex(raw[i+1])<<4 | unhex(raw[i+2])
+			switch {
+			case d == '/' || d == '\\':
+				return "", "", ErrEncodedSlash
+			case d < 0x20 || d == 0x7f:
+				return "", "", ErrEncodedControl
+			case d == '%' && i+4 < len(raw) && isHex(raw[i+3]) && isHex(raw[i+4]):
+				return "", "", ErrDoubleEncoding
+			}
+			i += 2
+		case c == ';':
+			simple = false
+		case c == '/' && i+1 < len(raw) && (raw[i+1] == '/' || raw[i+1] == '.'):
+			simple = false
+		case c >= 0x80:
+			simple = false // validate UTF-8 below
+		}
+	}
+	if simple {
+		return raw, query, nil
+	}
+	// Decode percent-encoded octets.
+	buf := make([]byte, 0, len(raw))
+	for i := 0; i < len(raw); i++ {
+		if raw[i] == '%' {
+			buf = append(buf, unhex(raw[i+1])<<4|unhex(raw[i+2]))
+			i += 2
+			continue
+		}
+		buf = append(buf, raw[i])
+	}
+	if !utf8.Valid(buf) {
+		return "", "", ErrInvalidUTF8
+	}
+	// Walk segments in place: out is a prefix of buf that never overtakes the reader.
+	out := buf[:0]
+	n := len(buf)
+	i := 0
+	for i < n {
+		// buf[i] == '/' here; find the segment [s, e).
+		s := i + 1
+		e := s
+		for e < n && buf[e] != '/' {
+			e++
+		}
+		seg := buf[s:e]
+		for k := 0; k < len(seg); k++ {
+			if seg[k] == ';' {
+				seg = seg[:k]
+				break
+			}
+		}
+		last := e >= n
+		switch {
+		case len(seg) == 0:
+			if last && (len(out) == 0 || out[len(out)-1] != '/') {
+				out = append(out, '/')
+			}
+		case len(seg) == 1 && seg[0] == '.':
+			if last && (len(out) == 0 || out[len(out)-1] != '/') {
+				out = append(out, '/')
+			}
+		case len(seg) == 2 && seg[0] == '.' && seg[1] == '.':
+			// Drop the previous segment (and its slash); never above the root.
+			if len(out) > 0 && out[len(out)-1] == '/' {
+				out = out[:len(out)-1]
+			}
+			for len(out) > 0 && out[len(out)-1] != '/' {
+				out = out[:len(out)-1]
+			}
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+			if last {
+				out = append(out, '/')
+			}
+		default:
+			if len(out) == 0 || out[len(out)-1] != '/' {
+				out = append(out, '/')
+			}
+			// copy is safe: the write position never passes the read position.
+			out = append(out, seg...)
+			if last {
+				break
+			}
+			out = append(out, '/')
+		}
+		i = e
+	}
+	if len(out) == 0 {
+		out = append(out, '/')
+	}
+	return string(out), query, nil
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}
+
+// Host normalises a request authority (the :authority or Host value): ASCII
+// lowercase, the port removed (also after a bracketed IPv6 literal), one
+// trailing dot removed. ok is false for an empty authority or one with
+// characters that cannot appear in a host (space, control bytes, '/', '@', ...);
+// such a request matches no host pattern. Already-normal hosts are returned
+// without allocating.
+func Host(authority string) (host string, ok bool) {
+	h := authority
+	if len(h) > 0 && h[0] == '[' {
+		end := -1
+		for i := 1; i < len(h); i++ {
+			if h[i] == ']' {
+				end = i
+				break
+			}
+		}
+		if end < 0 {
+			return "", false
+		}
+		rest := h[end+1:]
+		if rest != "" && !validPort(rest) {
+			return "", false
+		}
+		h = h[:end+1]
+		for i := 1; i < end; i++ {
+			c := h[i]
+			if !(isHex(c) || c == ':' || c == '.') {
+				return "", false
+			}
+		}
+	} else {
+		colons, last := 0, -1
+		for i := 0; i < len(h); i++ {
+			if h[i] == ':' {
+				colons++
+				last = i
+			}
+		}
+		if colons == 1 {
+			if !validPort(h[last:]) {
+				return "", false
+			}
+			h = h[:last]
+		} else if colons > 1 {
+			return "", false // an IPv6 literal must be bracketed in an authority
+		}
+		if len(h) > 0 && h[len(h)-1] == '.' {
+			h = h[:len(h)-1]
+		}
+		for i := 0; i < len(h); i++ {
+			if !hostChar(h[i]) {
+				return "", false
+			}
+		}
+	}
+	if h == "" || h == "[]" {
+		return "", false
+	}
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(h)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b), true
+		}
+	}
+	return h, true
+}
+
+// validPort reports whether p is ":" followed by 0-5 digits.
+func validPort(p string) bool {
+	if len(p) == 0 || p[0] != ':' || len(p) > 6 {
+		return false
+	}
+	for i := 1; i < len(p); i++ {
+		if p[i] < '0' || p[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// hostChar reports whether c may appear in a registered name (RFC 3986
+// unreserved, sub-delims and pct-encoded) or is a non-ASCII byte of an
+// internationalised name.
+func hostChar(c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c >= 0x80:
+		return true
+	}
+	switch c {
+	case '-', '.', '_', '~', '!', '$', '&', '\'', '(', ')', '*', '+', ',', ';', '=', '%':
+		return true
+	}
+	return false
+}
+
+// HostChars reports whether every byte of s may appear in a normalised host
+// name (no port, brackets or wildcard).
+func HostChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !hostChar(s[i]) || s[i] == '*' {
+			return false
+		}
+	}
+	return true
+}
+
+// IsToken reports whether s is a non-empty HTTP token (RFC 9110 tchar*), the
+// syntax of methods and header names.
+func IsToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !tchar(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func tchar(c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	}
+	switch c {
+	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
+		return true
+	}
+	return false
+}

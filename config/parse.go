@@ -1,0 +1,814 @@
+package config
+
+import (
+	"encoding/base64"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tidwall/gjson"
+	"github.com/wasmauth/wasmauth/config/htpasswd"
+	"github.com/wasmauth/wasmauth/config/normalize"
+)
+
+// Parse parses a pluginConfig JSON document. Empty input, whitespace and {}
+// are an empty configuration that allows every request. On error, the result
+// is Errors: every problem found, one "json.path: message" per line.
+//
+// Top-level fields:
+//
+//	realm                 string, default "istio"; no '"' or control characters
+//	basic_auth_rules      array of rules (below)
+//	users                 array of credential entries shared by all rules
+//	exemptions            array of {hosts, prefix|exact|suffix, request_methods}:
+//	                      matching requests skip authentication entirely
+//	default_action        "allow" (default) or "deny" (unmatched requests get 403)
+//	forward_user_header   header carrying the authenticated user upstream ("" = off)
+//	strip_credentials     bool: remove authorization / metadata credentials upstream
+//	metadata_credentials  {"username": key, "password": key}: gRPC metadata credentials
+//	dry_run               bool: decide and report, never deny
+//	cache_size            int 0..1048576, default 1024: verified slow-hash cache entries
+//
+// A rule has: name ([a-z0-9_-]{1,64}, unique, default "rule<i>"), hosts
+// (exact, "*.suffix" or "prefix.*"; none = every host), exactly one of prefix,
+// exact, suffix (matched against the normalised path; a pattern containing
+// '?' is matched against "path?raw-query"), request_methods (none = every
+// method; other methods are not checked by the rule), credentials, allow
+// (names from users, "*" = all of them) and metadata (checks on headers:
+// {"name", one of present, absent, exact, prefix, regex}). A rule must check
+// something.
+//
+// Credential entries are "user:password" (split at the first colon),
+// base64("user:password"), or "user:<hash>" where the hash is bcrypt, apr1,
+// MD5-crypt, SHA-256/512-crypt, {SHA} or {SSHA} as htpasswd writes them.
+func Parse(data []byte) (*Policy, error) {
+	ps := &parser{}
+	pol := ps.parse(data)
+	if len(ps.errs) > 0 {
+		return nil, ps.errs
+	}
+	return pol, nil
+}
+
+type parser struct {
+	errs   Errors
+	nextID int
+}
+
+func (ps *parser) errf(path, msg string) {
+	ps.errs = append(ps.errs, &Error{Path: path, Msg: msg})
+}
+
+func elem(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
+
+func field(path, name string) string {
+	if path == "$" {
+		return name
+	}
+	return path + "." + name
+}
+
+func typeName(r gjson.Result) string {
+	switch r.Type {
+	case gjson.Null:
+		return "null"
+	case gjson.False, gjson.True:
+		return "boolean"
+	case gjson.Number:
+		return "number"
+	case gjson.String:
+		return "string"
+	}
+	if r.IsArray() {
+		return "array"
+	}
+	return "object"
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+func newPolicy() *Policy {
+	return &Policy{
+		realm:     DefaultRealm,
+		cacheSize: DefaultCacheSize,
+		users:     map[string]*Credential{},
+		ruleIdx:   newIndex(nil),
+		exemptIdx: newIndex(nil),
+	}
+}
+
+var topFields = []string{
+	"realm", "basic_auth_rules", "users", "exemptions", "default_action", "forward_user_header",
+	"strip_credentials", "metadata_credentials", "dry_run", "cache_size",
+}
+
+func (ps *parser) parse(data []byte) *Policy {
+	pol := newPolicy()
+	start, end := 0, len(data)
+	for start < end && isSpace(data[start]) {
+		start++
+	}
+	for end > start && isSpace(data[end-1]) {
+		end--
+	}
+	if start == end {
+		pol.finish()
+		return pol
+	}
+	data = data[start:end]
+	if !utf8.Valid(data) {
+		ps.errf("$", "not valid UTF-8")
+		return nil
+	}
+	if !gjson.ValidBytes(data) {
+		ps.errf("$", "invalid JSON")
+		return nil
+	}
+	root := gjson.ParseBytes(data)
+	f, ok := ps.fields("$", root, topFields)
+	if !ok {
+		return nil
+	}
+	if r, ok := f["realm"]; ok {
+		if s, ok := ps.str("realm", r); ok {
+			switch {
+			case s == "":
+				ps.errf("realm", "must not be empty")
+			case strings.ContainsRune(s, '"') || strings.ContainsRune(s, '\\') || hasControl(s):
+				ps.errf("realm", `must not contain '"', '\' or control characters`)
+			default:
+				pol.realm = s
+			}
+		}
+	}
+	if r, ok := f["users"]; ok {
+		if items, ok := ps.array("users", r); ok {
+			pol.users, _ = ps.credentials("users", items)
+		}
+	}
+	if r, ok := f["basic_auth_rules"]; ok {
+		if items, ok := ps.array("basic_auth_rules", r); ok {
+			pol.rules = ps.rules(items, pol.users)
+		}
+	}
+	if r, ok := f["exemptions"]; ok {
+		if items, ok := ps.array("exemptions", r); ok {
+			ms := make([]matcher, 0, len(items))
+			for i, it := range items {
+				p := elem("exemptions", i)
+				ef, ok := ps.fields(p, it, []string{"hosts", "prefix", "exact", "suffix", "request_methods"})
+				if !ok {
+					continue
+				}
+				if m, ok := ps.matcher(p, ef); ok {
+					ms = append(ms, m)
+				}
+			}
+			pol.exemptIdx = newIndex(ms)
+		}
+	}
+	if r, ok := f["default_action"]; ok {
+		if s, ok := ps.str("default_action", r); ok {
+			switch s {
+			case "allow":
+				pol.defaultAction = ActionAllow
+			case "deny":
+				pol.defaultAction = ActionDeny
+			default:
+				ps.errf("default_action", `must be "allow" or "deny", got `+strconv.Quote(s))
+			}
+		}
+	}
+	if r, ok := f["metadata_credentials"]; ok {
+		pol.mdUser, pol.mdPass = ps.metadataCredentials(r)
+	}
+	if r, ok := f["forward_user_header"]; ok {
+		if s, ok := ps.str("forward_user_header", r); ok && s != "" {
+			if h, ok := ps.headerName("forward_user_header", s, false); ok {
+				if h == pol.mdUser || h == pol.mdPass {
+					ps.errf("forward_user_header", strconv.Quote(h)+" is also a metadata_credentials key")
+				} else {
+					pol.forwardUser = h
+				}
+			}
+		}
+	}
+	if r, ok := f["strip_credentials"]; ok {
+		pol.strip, _ = ps.boolean("strip_credentials", r)
+	}
+	if r, ok := f["dry_run"]; ok {
+		pol.dryRun, _ = ps.boolean("dry_run", r)
+	}
+	if r, ok := f["cache_size"]; ok {
+		if n, ok := ps.integer("cache_size", r, 0, MaxCacheSize); ok {
+			pol.cacheSize = n
+		}
+	}
+	if len(ps.errs) > 0 {
+		return nil
+	}
+	ms := make([]matcher, len(pol.rules))
+	for i := range pol.rules {
+		ms[i] = pol.rules[i].matcher
+	}
+	pol.ruleIdx = newIndex(ms)
+	pol.finish()
+	return pol
+}
+
+// finish picks the dummy credential for unknown users.
+func (pol *Policy) finish() {
+	var best *Credential
+	visit := func(c *Credential) {
+		if c.hash != nil && c.hash.Slow() {
+			pol.slow = true
+		}
+		if best == nil || c.work() > best.work() || c.work() == best.work() && c.id < best.id {
+			best = c
+		}
+	}
+	for _, c := range pol.users {
+		visit(c)
+	}
+	for i := range pol.rules {
+		for _, c := range pol.rules[i].byUser {
+			visit(c)
+		}
+	}
+	if best == nil || best.hash == nil {
+		// A plaintext stand-in: costs one SHA-256 like a real plaintext check.
+		best = &Credential{user: "", id: -1}
+		for i := range best.digest {
+			best.digest[i] = 0xa5
+		}
+	}
+	pol.dummy = best
+}
+
+// fields checks that r is an object with only allowed, non-repeated fields.
+func (ps *parser) fields(path string, r gjson.Result, allowed []string) (map[string]gjson.Result, bool) {
+	if !r.IsObject() {
+		ps.errf(path, "must be an object, got "+typeName(r))
+		return nil, false
+	}
+	out := map[string]gjson.Result{}
+	r.ForEach(func(k, v gjson.Result) bool {
+		name := k.String()
+		known := false
+		for _, a := range allowed {
+			if a == name {
+				known = true
+				break
+			}
+		}
+		switch {
+		case !known:
+			ps.errf(path, "unknown field "+strconv.Quote(name))
+		case hasKey(out, name):
+			ps.errf(field(path, name), "field appears more than once")
+		default:
+			out[name] = v
+		}
+		return true
+	})
+	return out, true
+}
+
+func hasKey(m map[string]gjson.Result, k string) bool {
+	_, ok := m[k]
+	return ok
+}
+
+func (ps *parser) str(path string, r gjson.Result) (string, bool) {
+	if r.Type != gjson.String {
+		ps.errf(path, "must be a string, got "+typeName(r))
+		return "", false
+	}
+	return r.Str, true
+}
+
+func (ps *parser) boolean(path string, r gjson.Result) (bool, bool) {
+	if r.Type != gjson.True && r.Type != gjson.False {
+		ps.errf(path, "must be a boolean, got "+typeName(r))
+		return false, false
+	}
+	return r.Type == gjson.True, true
+}
+
+func (ps *parser) integer(path string, r gjson.Result, lo, hi int) (int, bool) {
+	if r.Type != gjson.Number {
+		ps.errf(path, "must be an integer, got "+typeName(r))
+		return 0, false
+	}
+	n, err := strconv.Atoi(r.Raw)
+	if err != nil {
+		if strings.ContainsAny(r.Raw, ".eE") {
+			ps.errf(path, "must be an integer, got "+r.Raw)
+		} else {
+			ps.errf(path, "out of range "+strconv.Itoa(lo)+".."+strconv.Itoa(hi))
+		}
+		return 0, false
+	}
+	if n < lo || n > hi {
+		ps.errf(path, "out of range "+strconv.Itoa(lo)+".."+strconv.Itoa(hi)+", got "+r.Raw)
+		return 0, false
+	}
+	return n, true
+}
+
+func (ps *parser) array(path string, r gjson.Result) ([]gjson.Result, bool) {
+	if !r.IsArray() {
+		ps.errf(path, "must be an array, got "+typeName(r))
+		return nil, false
+	}
+	return r.Array(), true
+}
+
+// strings parses an array of strings, reporting non-strings.
+func (ps *parser) strs(path string, r gjson.Result) ([]string, bool) {
+	items, ok := ps.array(path, r)
+	if !ok {
+		return nil, false
+	}
+	out := make([]string, 0, len(items))
+	good := true
+	for i, it := range items {
+		s, ok := ps.str(elem(path, i), it)
+		if !ok {
+			good = false
+			continue
+		}
+		out = append(out, s)
+	}
+	return out, good
+}
+
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+// reservedHeaders may not carry the forwarded user name or metadata credentials.
+var reservedHeaders = []string{
+	"authorization", "proxy-authorization", "host", "content-length", "content-type",
+	"transfer-encoding", "connection", "te", "upgrade", "keep-alive", "cookie",
+}
+
+// headerName validates and lowercases a header name. Pseudo-headers are only
+// accepted when pseudo is set (metadata checks may read :authority etc.).
+func (ps *parser) headerName(path, s string, pseudo bool) (string, bool) {
+	h := strings.ToLower(s)
+	if pseudo && len(h) > 1 && h[0] == ':' && normalize.IsToken(h[1:]) {
+		return h, true
+	}
+	if strings.HasPrefix(h, ":") {
+		ps.errf(path, "must not be a pseudo-header")
+		return "", false
+	}
+	if !normalize.IsToken(h) {
+		ps.errf(path, strconv.Quote(s)+" is not a valid header name")
+		return "", false
+	}
+	if !pseudo {
+		for _, r := range reservedHeaders {
+			if h == r {
+				ps.errf(path, "must not be "+strconv.Quote(h))
+				return "", false
+			}
+		}
+	}
+	return h, true
+}
+
+func (ps *parser) metadataCredentials(r gjson.Result) (user, pass string) {
+	const path = "metadata_credentials"
+	f, ok := ps.fields(path, r, []string{"username", "password"})
+	if !ok {
+		return "", ""
+	}
+	get := func(name string) string {
+		v, ok := f[name]
+		if !ok {
+			ps.errf(path, "missing field "+strconv.Quote(name))
+			return ""
+		}
+		s, ok := ps.str(field(path, name), v)
+		if !ok {
+			return ""
+		}
+		h, _ := ps.headerName(field(path, name), s, false)
+		return h
+	}
+	user, pass = get("username"), get("password")
+	if user != "" && user == pass {
+		ps.errf(path, "username and password must be different keys")
+		return "", ""
+	}
+	if user == "" || pass == "" {
+		return "", ""
+	}
+	return user, pass
+}
+
+// credentials parses a list of credential entries; users must be unique.
+func (ps *parser) credentials(path string, items []gjson.Result) (map[string]*Credential, bool) {
+	out := make(map[string]*Credential, len(items))
+	first := map[string]int{}
+	good := true
+	for i, it := range items {
+		p := elem(path, i)
+		s, ok := ps.str(p, it)
+		if !ok {
+			good = false
+			continue
+		}
+		c, msg := ps.credential(s)
+		if c == nil {
+			ps.errf(p, msg)
+			good = false
+			continue
+		}
+		if j, dup := first[c.user]; dup {
+			ps.errf(p, "duplicate user "+strconv.Quote(c.user)+" (first at "+elem(path, j)+")")
+			good = false
+			continue
+		}
+		first[c.user] = i
+		out[c.user] = c
+	}
+	return out, good
+}
+
+// credential parses one entry; on failure it returns nil and a message that
+// never contains the password or hash.
+func (ps *parser) credential(s string) (*Credential, string) {
+	user, secret, hasColon := strings.Cut(s, ":")
+	fromBase64 := false
+	if !hasColon {
+		dec, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			dec, err = base64.RawStdEncoding.DecodeString(s)
+		}
+		if err != nil || !strings.Contains(string(dec), ":") {
+			return nil, `entry is neither "user:password" nor base64 of "user:password"`
+		}
+		user, secret, _ = strings.Cut(string(dec), ":")
+		fromBase64 = true
+	}
+	switch {
+	case user == "":
+		return nil, "empty user name"
+	case !utf8.ValidString(user) || hasControl(user):
+		return nil, "user name must be valid UTF-8 without control characters"
+	case len(user) > 256:
+		return nil, "user name longer than 256 bytes"
+	}
+	c := &Credential{user: user, id: ps.nextID}
+	ps.nextID++
+	if !fromBase64 && htpasswd.Detect(secret) != 0 {
+		h, err := htpasswd.Parse(secret)
+		if err != nil {
+			return nil, "user " + strconv.Quote(user) + ": " + err.Error()
+		}
+		c.hash = h
+		return c, ""
+	}
+	if secret == "" {
+		return nil, "user " + strconv.Quote(user) + ": empty password"
+	}
+	c.digest = sha256Sum(secret)
+	return c, ""
+}
+
+var ruleFields = []string{"name", "hosts", "prefix", "exact", "suffix", "request_methods", "credentials", "allow", "metadata"}
+
+func (ps *parser) rules(items []gjson.Result, users map[string]*Credential) []Rule {
+	out := make([]Rule, 0, len(items))
+	names := map[string]int{}
+	for i, it := range items {
+		p := elem("basic_auth_rules", i)
+		f, ok := ps.fields(p, it, ruleFields)
+		if !ok {
+			continue
+		}
+		r := Rule{name: "rule" + strconv.Itoa(i)}
+		if v, ok := f["name"]; ok {
+			if s, ok := ps.str(field(p, "name"), v); ok {
+				if validRuleName(s) {
+					r.name = s
+				} else {
+					ps.errf(field(p, "name"), strconv.Quote(s)+" must match [a-z0-9_-]{1,64}")
+				}
+			}
+		}
+		if j, dup := names[r.name]; dup {
+			ps.errf(p, "duplicate rule name "+strconv.Quote(r.name)+" (first at "+elem("basic_auth_rules", j)+")")
+		} else {
+			names[r.name] = i
+		}
+		m, _ := ps.matcher(p, f)
+		r.matcher = m
+		if v, ok := f["credentials"]; ok {
+			if items, ok := ps.array(field(p, "credentials"), v); ok {
+				r.byUser, _ = ps.credentials(field(p, "credentials"), items)
+			}
+		}
+		if v, ok := f["allow"]; ok {
+			if names, ok := ps.strs(field(p, "allow"), v); ok {
+				r.allow = map[string]bool{}
+				for j, n := range names {
+					switch {
+					case n == "*":
+						r.allowAll = true
+					case users[n] == nil:
+						ps.errf(elem(field(p, "allow"), j), "unknown user "+strconv.Quote(n)+" (not in users)")
+					default:
+						r.allow[n] = true
+					}
+				}
+				if r.allowAll && len(users) == 0 {
+					ps.errf(field(p, "allow"), `"*" allows every entry of users, but users is empty`)
+				}
+			}
+		}
+		if v, ok := f["metadata"]; ok {
+			r.metadata = ps.metadataChecks(field(p, "metadata"), v)
+		}
+		if len(f["credentials"].Array()) == 0 && len(f["allow"].Array()) == 0 && len(f["metadata"].Array()) == 0 {
+			ps.errf(p, "rule checks nothing (set credentials, allow or metadata)")
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func validRuleName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// matcher parses hosts, prefix|exact|suffix and request_methods.
+func (ps *parser) matcher(p string, f map[string]gjson.Result) (matcher, bool) {
+	var m matcher
+	good := true
+	if v, ok := f["hosts"]; ok {
+		hs, ok := ps.strs(field(p, "hosts"), v)
+		good = good && ok
+		seen := map[string]bool{}
+		for j, h := range hs {
+			n, ok := ps.hostPattern(elem(field(p, "hosts"), j), h)
+			if !ok {
+				good = false
+				continue
+			}
+			if !seen[n] {
+				seen[n] = true
+				m.hosts = append(m.hosts, n)
+			}
+		}
+	}
+	var kinds []string
+	for _, k := range []string{"prefix", "exact", "suffix"} {
+		if _, ok := f[k]; ok {
+			kinds = append(kinds, k)
+		}
+	}
+	switch len(kinds) {
+	case 0:
+		ps.errf(p, "needs exactly one of prefix, exact, suffix; got none")
+		good = false
+	case 1:
+		k := kinds[0]
+		if s, ok := ps.str(field(p, k), f[k]); ok {
+			m.kind = map[string]pathKind{"prefix": pathPrefix, "exact": pathExact, "suffix": pathSuffix}[k]
+			m.pattern, ok = ps.pathPattern(field(p, k), m.kind, s)
+			good = good && ok
+		} else {
+			good = false
+		}
+	default:
+		ps.errf(p, "needs exactly one of prefix, exact, suffix; got "+strings.Join(kinds, " and "))
+		good = false
+	}
+	if v, ok := f["request_methods"]; ok {
+		ms, ok := ps.strs(field(p, "request_methods"), v)
+		good = good && ok
+		for j, s := range ms {
+			if !normalize.IsToken(s) || len(s) > 32 {
+				ps.errf(elem(field(p, "request_methods"), j), strconv.Quote(s)+" is not a method (an HTTP token of at most 32 bytes)")
+				good = false
+				continue
+			}
+			up := strings.ToUpper(s)
+			if !methodOK(m.methods, up) || m.methods == nil {
+				m.methods = append(m.methods, up)
+			}
+		}
+	}
+	return m, good
+}
+
+// hostPattern validates and normalises one hosts entry.
+func (ps *parser) hostPattern(path, s string) (string, bool) {
+	if s == "" {
+		ps.errf(path, "empty host")
+		return "", false
+	}
+	h := strings.ToLower(s)
+	bad := func(msg string) (string, bool) {
+		ps.errf(path, strconv.Quote(s)+": "+msg)
+		return "", false
+	}
+	if h == "*" {
+		ps.errf(path, `"*" alone would match every host: leave hosts out instead`)
+		return "", false
+	}
+	if h[0] == '[' {
+		end := strings.IndexByte(h, ']')
+		if end < 0 {
+			return bad("unterminated IPv6 literal")
+		}
+		if end+1 < len(h) {
+			return bad("has a port or trailing characters; request ports are ignored, write " + strconv.Quote(h[:end+1]))
+		}
+		n, ok := normalize.Host(h)
+		if !ok {
+			return bad("invalid IPv6 literal")
+		}
+		return n, true
+	}
+	switch c := strings.Count(h, ":"); {
+	case c == 1:
+		return bad("has a port; request ports are ignored, write " + strconv.Quote(h[:strings.IndexByte(h, ':')]))
+	case c > 1:
+		n, ok := normalize.Host("[" + h + "]")
+		if !ok {
+			return bad("invalid IPv6 literal")
+		}
+		return n, true
+	}
+	stars := strings.Count(h, "*")
+	switch {
+	case stars == 0:
+		n, ok := normalize.Host(h)
+		if !ok {
+			return bad("invalid character in host")
+		}
+		return n, true
+	case stars > 1 || h[0] != '*' && h[len(h)-1] != '*':
+		return bad("wildcard * is only allowed as the first or the last character")
+	case h[0] == '*':
+		rest := strings.TrimSuffix(h[1:], ".")
+		if rest == "" || !normalize.HostChars(rest) {
+			return bad("invalid character in host")
+		}
+		return "*" + rest, true
+	default:
+		rest := h[:len(h)-1]
+		if !normalize.HostChars(rest) {
+			return bad("invalid character in host")
+		}
+		return rest + "*", true
+	}
+}
+
+// pathPattern validates a prefix/exact/suffix pattern. Prefix and exact
+// patterns must already be in the normal form requests are matched in, or
+// they could never match (or match less than intended).
+func (ps *parser) pathPattern(path string, kind pathKind, s string) (string, bool) {
+	bad := func(msg string) (string, bool) {
+		ps.errf(path, msg)
+		return "", false
+	}
+	if s == "" {
+		return bad("empty pattern")
+	}
+	if hasControl(s) || strings.ContainsAny(s, " #\\") {
+		return bad(strconv.Quote(s) + " contains a space, '#', '\\' or a control character")
+	}
+	p, q, hasQ := strings.Cut(s, "?")
+	if kind == pathSuffix {
+		if strings.ContainsAny(p, "%;") || strings.Contains(p, "//") {
+			return bad(strconv.Quote(s) + " can never match: paths are matched decoded, without ;params and with single slashes")
+		}
+		return s, true
+	}
+	if p == "" || p[0] != '/' {
+		return bad(strconv.Quote(s) + " must start with /")
+	}
+	n, _, err := normalize.Path(p)
+	if err != nil {
+		return bad(strconv.Quote(s) + ": " + err.Error())
+	}
+	if n != p {
+		want := n
+		if hasQ {
+			want += "?" + q
+		}
+		return bad(strconv.Quote(s) + " is not normalised (requests are matched after normalisation): write " + strconv.Quote(want))
+	}
+	return s, true
+}
+
+var checkOps = []string{"present", "absent", "exact", "prefix", "regex"}
+
+func (ps *parser) metadataChecks(path string, v gjson.Result) []MetadataCheck {
+	items, ok := ps.array(path, v)
+	if !ok {
+		return nil
+	}
+	out := make([]MetadataCheck, 0, len(items))
+	for i, it := range items {
+		p := elem(path, i)
+		f, ok := ps.fields(p, it, append([]string{"name"}, checkOps...))
+		if !ok {
+			continue
+		}
+		var c MetadataCheck
+		good := true
+		if nv, ok := f["name"]; !ok {
+			ps.errf(p, `missing field "name"`)
+			good = false
+		} else if s, ok := ps.str(field(p, "name"), nv); !ok {
+			good = false
+		} else if c.name, ok = ps.headerName(field(p, "name"), s, true); !ok {
+			good = false
+		}
+		var ops []string
+		for _, op := range checkOps {
+			if _, ok := f[op]; ok {
+				ops = append(ops, op)
+			}
+		}
+		if len(ops) != 1 {
+			got := "none"
+			if len(ops) > 1 {
+				got = strings.Join(ops, " and ")
+			}
+			ps.errf(p, "needs exactly one of present, absent, exact, prefix, regex; got "+got)
+			continue
+		}
+		op := ops[0]
+		fp := field(p, op)
+		switch op {
+		case "present", "absent":
+			b, ok := ps.boolean(fp, f[op])
+			if ok && !b {
+				ps.errf(fp, "must be true (use "+map[string]string{"present": "absent", "absent": "present"}[op]+" for the opposite)")
+				ok = false
+			}
+			good = good && ok
+			c.op = opPresent
+			if op == "absent" {
+				c.op = opAbsent
+			}
+		case "exact", "prefix":
+			s, ok := ps.str(fp, f[op])
+			good = good && ok
+			c.value = s
+			c.op = opExact
+			if op == "prefix" {
+				c.op = opPrefix
+				if ok && s == "" {
+					ps.errf(fp, `empty prefix matches everything: use "present": true`)
+					good = false
+				}
+			}
+		case "regex":
+			s, ok := ps.str(fp, f[op])
+			if !ok {
+				good = false
+				break
+			}
+			if _, err := regexp.Compile(s); err != nil {
+				ps.errf(fp, "invalid regex: "+strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+				good = false
+				break
+			}
+			re, err := regexp.Compile("^(?:" + s + ")$")
+			if err != nil {
+				ps.errf(fp, "invalid regex")
+				good = false
+				break
+			}
+			c.op, c.value, c.re = opRegex, s, re
+		}
+		if good {
+			out = append(out, c)
+		}
+	}
+	return out
+}
