@@ -60,7 +60,7 @@ const (
 	AnnotationRevision    = "org.opencontainers.image.revision"
 	AnnotationDescription = "org.opencontainers.image.description"
 	AnnotationTitle       = "org.opencontainers.image.title"
-	// AnnotationVariant marks the format, as the Wasm image spec asks for compat images.
+	// AnnotationVariant marks compat images, as the Wasm image spec asks.
 	AnnotationVariant = "module.wasm.image/variant"
 )
 
@@ -122,7 +122,6 @@ func Build(wasm []byte, variant Variant, meta Metadata) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	ann[AnnotationVariant] = string(variant)
 	switch variant {
 	case VariantCompat:
 		return buildCompat(wasm, ann)
@@ -161,10 +160,10 @@ func buildCompat(wasm []byte, ann map[string]string) (v1.Image, error) {
 	}
 	labels := map[string]string{}
 	for k, v := range ann {
-		if k != AnnotationVariant {
-			labels[k] = v
-		}
+		labels[k] = v
 	}
+	// The Wasm image spec asks compat images with OCI layers to say so.
+	ann[AnnotationVariant] = string(VariantCompat)
 	cfg, err := json.Marshal(compatConfig{
 		Architecture: "wasm",
 		OS:           "wasip1",

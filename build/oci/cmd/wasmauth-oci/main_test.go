@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -216,6 +217,51 @@ func TestPushWithCredentialsFromEnvironment(t *testing.T) {
 	}
 	if !strings.Contains(out, "pushed: "+reg.Host+"/wasmauth/wasmauth:v1.0@sha256:") {
 		t.Fatalf("extra tag not reported:\n%s", out)
+	}
+}
+
+// TestPushInsecure pushes to a plain-HTTP registry under a name that
+// go-containerregistry does not recognise as local (this machine's host
+// name), which needs -insecure, as kind's registry does from inside a cluster.
+func TestPushInsecure(t *testing.T) {
+	host, err := os.Hostname()
+	if err != nil {
+		t.Skipf("no host name: %v", err)
+	}
+	addrs, err := net.LookupHost(host)
+	if err != nil || len(addrs) == 0 {
+		t.Skipf("host name %q does not resolve (%v); cannot reach the loopback registry under a non-local name", host, err)
+	}
+	for _, a := range addrs {
+		if ip := net.ParseIP(a); ip == nil || !ip.Equal(net.IPv4(127, 0, 0, 1)) {
+			t.Skipf("host name %q resolves to %v, not only 127.0.0.1; skipping the plain-HTTP test", host, addrs)
+		}
+	}
+	reg := testregistry.Start(t, "", "")
+	_, port, err := net.SplitHostPort(reg.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	dir := t.TempDir()
+	wasmPath := filepath.Join(dir, "m.wasm")
+	if err := os.WriteFile(wasmPath, testwasm.Module(nil, []byte("insecure")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	layout := filepath.Join(dir, "oci")
+	if code, _, errOut := cli(t, nil, "image", "-wasm", wasmPath, "-out", layout); code != 0 {
+		t.Fatalf("image: %s", errOut)
+	}
+	image := strings.ToLower(host) + ":" + port + "/wasmauth/wasmauth:dev"
+	if code, _, errOut := cli(t, nil, "push", "-layout", layout, "-image", image); code != 1 {
+		t.Fatalf("push over HTTPS to a plain-HTTP registry: exit %d: %s", code, errOut)
+	}
+	code, out, errOut := cli(t, nil, "push", "-layout", layout, "-image", image, "-insecure")
+	if code != 0 {
+		t.Fatalf("push -insecure: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "url: oci://"+image+"\n") {
+		t.Fatalf("snippet does not name %s:\n%s", image, out)
 	}
 }
 
