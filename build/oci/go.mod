@@ -4,7 +4,10 @@ go 1.25.0
 
 require (
 	github.com/google/go-containerregistry v0.22.1
+	google.golang.org/protobuf v1.34.2
+	istio.io/api v1.24.2-0.20241206152109-43afb8563706
 	istio.io/istio v0.0.0-20241214032803-7754674f65d3
+	sigs.k8s.io/yaml v1.4.0
 )
 
 require (
@@ -66,10 +69,7 @@ require (
 	google.golang.org/genproto/googleapis/api v0.0.0-20240930140551-af27646dc61f // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20240930140551-af27646dc61f // indirect
 	google.golang.org/grpc v1.67.1 // indirect
-	google.golang.org/protobuf v1.34.2 // indirect
 	gotest.tools/v3 v3.5.2 // indirect
-	istio.io/api v1.24.2-0.20241206152109-43afb8563706 // indirect
 	k8s.io/apimachinery v0.31.1 // indirect
 	k8s.io/klog/v2 v2.130.1 // indirect
-	sigs.k8s.io/yaml v1.4.0 // indirect
 )
