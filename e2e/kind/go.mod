@@ -5,6 +5,7 @@ go 1.26.0
 replace github.com/wasmauth/wasmauth => ../..
 
 require (
+	github.com/pelletier/go-toml/v2 v2.4.3
 	github.com/wasmauth/wasmauth v0.0.0-00010101000000-000000000000
 	golang.org/x/net v0.60.0
 	google.golang.org/grpc v1.85.0
@@ -15,6 +16,7 @@ require (
 	k8s.io/apiextensions-apiserver v0.34.2
 	k8s.io/apimachinery v0.34.2
 	k8s.io/apiserver v0.34.2
+	sigs.k8s.io/kind v0.33.0
 	sigs.k8s.io/yaml v1.6.0
 )
 
@@ -41,6 +43,7 @@ require (
 	github.com/modern-go/concurrent v0.0.0-20180306012644-bacd9c7ef1dd // indirect
 	github.com/modern-go/reflect2 v1.0.3-0.20250322232337-35a7c28c31ee // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
+	github.com/pkg/errors v0.9.1 // indirect
 	github.com/prometheus/client_golang v1.23.2 // indirect
 	github.com/prometheus/client_model v0.6.2 // indirect
 	github.com/prometheus/common v0.68.1 // indirect
