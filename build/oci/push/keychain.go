@@ -74,6 +74,9 @@ func (k *EnvKeychain) Resolve(r authn.Resource) (authn.Authenticator, error) {
 // helpers (authn.DefaultKeychain, honouring DOCKER_CONFIG), then GITHUB_TOKEN
 // for ghcr.io. The first one that has credentials for the registry wins.
 func Keychain(env *EnvKeychain) authn.Keychain {
+	if env == nil {
+		return authn.DefaultKeychain
+	}
 	if env.source == EnvToken {
 		return authn.NewMultiKeychain(env, authn.DefaultKeychain)
 	}

@@ -49,18 +49,18 @@ func ParseImage(image string, insecure bool) (name.Tag, error) {
 // at the same manifest, and then reads each tag back to check it resolves to
 // the pushed digest.
 func Push(ctx context.Context, img v1.Image, image string, extraTags []string, o Options) (*Result, error) {
-	main, err := ParseImage(image, o.Insecure)
+	primary, err := ParseImage(image, o.Insecure)
 	if err != nil {
 		return nil, err
 	}
-	tags := []name.Tag{main}
-	seen := map[string]bool{main.TagStr(): true}
+	tags := []name.Tag{primary}
+	seen := map[string]bool{primary.TagStr(): true}
 	for _, t := range extraTags {
 		if seen[t] {
 			continue
 		}
 		seen[t] = true
-		tag, err := ParseImage(main.Context().Name()+":"+t, o.Insecure)
+		tag, err := ParseImage(primary.Context().Name()+":"+t, o.Insecure)
 		if err != nil {
 			return nil, fmt.Errorf("extra tag %q: %w", t, err)
 		}
@@ -78,8 +78,8 @@ func Push(ctx context.Context, img v1.Image, image string, extraTags []string, o
 	if o.Transport != nil {
 		ropts = append(ropts, remote.WithTransport(o.Transport))
 	}
-	if err := remote.Write(main, img, ropts...); err != nil {
-		return nil, explain("push "+main.Name(), err)
+	if err := remote.Write(primary, img, ropts...); err != nil {
+		return nil, explain("push "+primary.Name(), err)
 	}
 	for _, t := range tags[1:] {
 		if err := remote.Tag(t, img, ropts...); err != nil {
