@@ -80,6 +80,25 @@ lint: ## gofmt, go vet and a TinyGo compile of the filter
 	@for m in $(GO_MODULES); do echo "== go vet $$m"; (cd $$m && go vet ./...) || exit 1; done
 	$(TINYGO) build $(TINYGO_FLAGS) -tags=$(PLUGIN_TAGS) -o /dev/null ./filter
 
+# --- OCI image (build/oci, its own Go module) ---
+VARIANT ?= compat
+SOURCE ?= https://github.com/wasmauth/wasmauth
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+REVISION ?= $(shell git rev-parse --verify -q HEAD 2>/dev/null || echo unknown)
+WASMAUTH_OCI := cd build/oci && go run ./cmd/wasmauth-oci
+
+.PHONY: image
+image: out/wasmauth.wasm ## Package out/wasmauth.wasm as an OCI image in out/oci (VARIANT=compat|wasm); digest in out/wasmauth.digest
+	$(WASMAUTH_OCI) image -wasm ../../out/wasmauth.wasm -out ../../out/oci -digest-file ../../out/wasmauth.digest \
+		-variant '$(VARIANT)' -source '$(SOURCE)' -version '$(VERSION)' -revision '$(REVISION)' \
+		-description 'wasmauth: HTTP Basic auth filter for the Istio ingress gateway'
+
+.PHONY: push
+push: ## Push out/oci to IMAGE=registry/repo:tag, extra TAGS="a b", INSECURE=1 for plain HTTP
+	@test -n '$(IMAGE)' || { echo "usage: make image push IMAGE=ghcr.io/OWNER/wasmauth:TAG [TAGS='v1 latest'] [INSECURE=1]" >&2; exit 2; }
+	@test -f out/oci/index.json || { echo "out/oci is missing: run make image first" >&2; exit 2; }
+	$(WASMAUTH_OCI) push -layout ../../out/oci -image '$(IMAGE)' $(foreach t,$(TAGS),-tag '$(t)') $(if $(INSECURE),-insecure)
+
 .PHONY: clean
 clean: ## Remove build output
 	rm -rf out
