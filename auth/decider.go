@@ -1,0 +1,350 @@
+package auth
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"hash"
+
+	"github.com/wasmauth/wasmauth/config"
+	"github.com/wasmauth/wasmauth/config/normalize"
+)
+
+// MaxMethodLen bounds the request method; longer methods are refused (400).
+const MaxMethodLen = 32
+
+// Decider applies a Policy to requests. It holds working buffers and the
+// bounded cache of verified slow-hash credentials, so it is NOT safe for
+// concurrent use: use one per goroutine (a proxy-wasm VM is single-threaded).
+// The Policy itself is shared freely.
+type Decider struct {
+	p       *config.Policy
+	cache   *verifiedCache
+	mac     hash.Hash // HMAC-SHA256 keyed per Decider: cache keys
+	buf     []byte    // decoded credentials (zeroed after each request)
+	ids     []int32
+	scratch []int32
+	memo    [4]memoEntry // per-request verification results
+	nmemo   int
+	stats   Stats
+}
+
+// Stats counts the expensive work a Decider did (for tests and metrics).
+type Stats struct {
+	SlowVerifications uint64 // slow-hash verifications actually run (cache misses + dummy checks)
+	CacheHits         uint64
+}
+
+type memoEntry struct {
+	id int
+	ok bool
+}
+
+// NewDecider returns a Decider for p. The slow-hash cache has p.CacheSize()
+// entries; if no random key can be obtained the cache is disabled (every
+// verification is then done in full).
+func NewDecider(p *config.Policy) *Decider {
+	d := &Decider{p: p}
+	if p.CacheSize() > 0 && p.HasSlowHashes() {
+		var key [32]byte
+		if _, err := rand.Read(key[:]); err == nil {
+			d.mac = hmac.New(sha256.New, key[:])
+			d.cache = newVerifiedCache(p.CacheSize())
+		}
+	}
+	return d
+}
+
+// Stats returns counters of the work done so far.
+func (d *Decider) Stats() Stats { return d.stats }
+
+// CacheLen returns the number of cached verified credentials.
+func (d *Decider) CacheLen() int { return d.cache.len() }
+
+// credState is the request's credentials, parsed at most once.
+type credState struct {
+	parsed    bool
+	present   bool // some credential was sent
+	valid     bool // it parsed
+	user, pwd []byte
+}
+
+// Decide returns the verdict for r. It never panics on any input and never
+// keeps the password after returning.
+func (d *Decider) Decide(r *Request) Verdict {
+	v := Verdict{Rule: -1, GRPCStatus: -1, DryRun: d.p.DryRun()}
+	if r == nil {
+		v.deny(DenyBadRequest, ReasonInvalidMethod)
+		return v
+	}
+	v.GRPC = isGRPC(r.Headers)
+	if len(r.Method) > MaxMethodLen || !normalize.IsToken(r.Method) {
+		v.deny(DenyBadRequest, ReasonInvalidMethod)
+		return v
+	}
+	if !d.p.HasMatchers() {
+		return d.unmatched(v)
+	}
+	path, query, err := normalize.Path(r.Path)
+	if err != nil {
+		v.deny(DenyBadRequest, err.Error())
+		return v
+	}
+	hasQuery := len(query) > 0 || hasQueryMark(r.Path)
+	if path == "*" && r.Method != "OPTIONS" {
+		v.deny(DenyBadRequest, ReasonAsterisk)
+		return v
+	}
+	host, hostOK := normalize.Host(r.Authority)
+	t := config.Target{Host: host, HostOK: hostOK, Path: path, Query: query, HasQuery: hasQuery, Method: r.Method}
+
+	var exempt bool
+	d.ids, exempt = d.p.Exempt(&t, d.ids, &d.scratch)
+	if exempt {
+		v.Outcome, v.Reason = Exempt, ReasonExempt
+		return v
+	}
+	d.ids = d.p.MatchRules(&t, d.ids, &d.scratch)
+	if len(d.ids) == 0 {
+		return d.unmatched(v)
+	}
+
+	var cs credState
+	d.nmemo = 0
+	defer d.wipe(&cs)
+	user := ""
+	for _, id := range d.ids {
+		rule := d.p.Rule(int(id))
+		if rule.NeedsCredentials() {
+			name, o, reason := d.authenticate(rule, r, &cs)
+			if o != Allow {
+				v.Rule = int(id)
+				v.deny(o, reason)
+				return v
+			}
+			user = name
+		}
+		for i, checks := 0, rule.Metadata(); i < len(checks); i++ {
+			if !checks[i].Eval(r.Headers) {
+				v.Rule = int(id)
+				v.deny(DenyForbidden, ReasonMetadata)
+				return v
+			}
+		}
+	}
+	v.Outcome, v.Rule, v.User = Allow, int(d.ids[0]), user
+	v.Reason = ReasonNoCheck
+	if user != "" {
+		v.Reason = ReasonAuthenticated
+	}
+	return v
+}
+
+func (d *Decider) unmatched(v Verdict) Verdict {
+	if d.p.DefaultAction() == config.ActionDeny {
+		v.deny(DenyUnmatched, ReasonNoRule)
+		return v
+	}
+	v.Outcome, v.Reason = Unmatched, ReasonNoRule
+	return v
+}
+
+// wipe clears the decoded credentials from the reusable buffer.
+func (d *Decider) wipe(cs *credState) {
+	if cs.parsed {
+		clear(d.buf)
+	}
+	cs.user, cs.pwd = nil, nil
+}
+
+// authenticate checks the request's credentials for one rule. It returns the
+// configured user name on success, or the denial outcome and reason.
+func (d *Decider) authenticate(rule *config.Rule, r *Request, cs *credState) (string, Outcome, string) {
+	if !cs.parsed {
+		d.parseCredentials(r, cs)
+	}
+	if !cs.present {
+		return "", DenyUnauthenticated, ReasonMissingCredentials
+	}
+	if !cs.valid {
+		d.burnDummy() // a malformed value costs what a wrong password costs
+		return "", DenyUnauthenticated, ReasonMalformedCredentials
+	}
+	name := string(cs.user) // configured names are compared, never this copy returned
+	local := rule.Credential(name)
+	if local != nil && d.verify(local, cs.user, cs.pwd) {
+		return local.User(), Allow, ""
+	}
+	global := d.p.User(name)
+	if global != nil {
+		if !d.verify(global, cs.user, cs.pwd) {
+			return "", DenyUnauthenticated, ReasonBadCredentials
+		}
+		if !rule.Allows(name) {
+			return "", DenyForbidden, ReasonUserNotAllowed
+		}
+		return global.User(), Allow, ""
+	}
+	if local == nil {
+		d.burnDummy()
+	}
+	return "", DenyUnauthenticated, ReasonBadCredentials
+}
+
+// burnDummy spends about the cost of one real verification; the result is ignored.
+func (d *Decider) burnDummy() {
+	dummy := d.p.Dummy()
+	if dummy.Slow() {
+		d.stats.SlowVerifications++
+	}
+	dummy.Verify([]byte("wasmauth-unknown-user"))
+}
+
+// verify checks pwd against c, consulting the per-request memo and, for slow
+// hashes, the bounded cache of verified credentials.
+func (d *Decider) verify(c *config.Credential, user, pwd []byte) bool {
+	for i := 0; i < d.nmemo; i++ {
+		if d.memo[i].id == c.ID() {
+			return d.memo[i].ok
+		}
+	}
+	ok := d.verifyUncached(c, user, pwd)
+	if d.nmemo < len(d.memo) {
+		d.memo[d.nmemo] = memoEntry{id: c.ID(), ok: ok}
+		d.nmemo++
+	}
+	return ok
+}
+
+func (d *Decider) verifyUncached(c *config.Credential, user, pwd []byte) bool {
+	if !c.Slow() {
+		return c.Verify(pwd)
+	}
+	var key cacheKey
+	if d.cache != nil {
+		d.cacheKey(&key, c.ID(), user, pwd)
+		if d.cache.contains(&key) {
+			d.stats.CacheHits++
+			return true
+		}
+	}
+	d.stats.SlowVerifications++
+	if !c.Verify(pwd) {
+		return false
+	}
+	if d.cache != nil {
+		d.cache.add(&key)
+	}
+	return true
+}
+
+func (d *Decider) cacheKey(k *cacheKey, id int, user, pwd []byte) {
+	d.mac.Reset()
+	var hdr [12]byte
+	// Lengths first so that no two (user, password, id) triples share an input.
+	put32(hdr[0:], uint32(id))
+	put32(hdr[4:], uint32(len(user)))
+	put32(hdr[8:], uint32(len(pwd)))
+	d.mac.Write(hdr[:])
+	d.mac.Write(user)
+	d.mac.Write(pwd)
+	d.mac.Sum(k[:0])
+}
+
+func put32(b []byte, v uint32) {
+	b[0], b[1], b[2], b[3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
+}
+
+// parseCredentials reads the authorization header or, when there is none and
+// the policy names them, the metadata credential keys.
+func (d *Decider) parseCredentials(r *Request, cs *credState) {
+	cs.parsed = true
+	count := 0
+	value := ""
+	for i := range r.Headers {
+		if r.Headers[i][0] == "authorization" {
+			count++
+			value = r.Headers[i][1]
+		}
+	}
+	if count > 0 {
+		cs.present = true
+		if count > 1 {
+			return // more than one authorization header: invalid
+		}
+		var ok bool
+		cs.user, cs.pwd, d.buf, ok = parseBasic(value, d.buf)
+		cs.valid = ok
+		return
+	}
+	uk, pk := d.p.MetadataCredentialKeys()
+	if uk == "" {
+		return
+	}
+	uc, pc := 0, 0
+	var uv, pv string
+	for i := range r.Headers {
+		switch r.Headers[i][0] {
+		case uk:
+			uc++
+			uv = r.Headers[i][1]
+		case pk:
+			pc++
+			pv = r.Headers[i][1]
+		}
+	}
+	if uc == 0 && pc == 0 {
+		return
+	}
+	cs.present = true
+	if uc != 1 || pc != 1 || len(uv) > MaxCredentialLen || len(pv) > MaxCredentialLen {
+		return
+	}
+	n := len(uv) + len(pv)
+	if cap(d.buf) < n {
+		d.buf = make([]byte, n)
+	}
+	d.buf = d.buf[:n]
+	copy(d.buf, uv)
+	copy(d.buf[len(uv):], pv)
+	cs.user, cs.pwd = d.buf[:len(uv)], d.buf[len(uv):]
+	cs.valid = validUser(cs.user)
+}
+
+func hasQueryMark(raw string) bool {
+	for i := 0; i < len(raw); i++ {
+		switch raw[i] {
+		case '?':
+			return true
+		case '#':
+			return false
+		}
+	}
+	return false
+}
+
+// isGRPC reports whether the content-type is application/grpc or a variant
+// (application/grpc+proto, application/grpc-web, ...), case-insensitively.
+func isGRPC(headers [][2]string) bool {
+	const want = "application/grpc"
+	for i := range headers {
+		if headers[i][0] != "content-type" {
+			continue
+		}
+		v := headers[i][1]
+		if len(v) < len(want) {
+			return false
+		}
+		for j := 0; j < len(want); j++ {
+			c := v[j]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != want[j] {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}

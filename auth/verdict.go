@@ -1,0 +1,102 @@
+// Package auth makes the allow/deny decision for one request: a pure function
+// of the request and a config.Policy, plus a bounded memo of verified
+// slow-hash credentials. It does not import the proxy-wasm SDK, so it runs and
+// is tested natively as well as compiled with TinyGo.
+package auth
+
+// Request is what the decision looks at.
+type Request struct {
+	Method, Authority, Path string      // :method, :authority (or Host), :path as received (raw)
+	Headers                 [][2]string // all request headers as the host gives them (lowercase names, may repeat)
+}
+
+// Outcome is the kind of decision.
+type Outcome uint8
+
+// Outcomes. The Deny* outcomes carry an HTTP status in Verdict.Status.
+const (
+	Allow               Outcome = iota // every matching rule passed
+	Exempt                             // an exemption matched: no authentication at all
+	Unmatched                          // no rule matched and default_action is allow
+	DenyUnauthenticated                // 401: credentials missing, malformed or wrong
+	DenyForbidden                      // 403: authenticated but not allowed, or a metadata check failed
+	DenyBadRequest                     // 400: malformed or hostile request (path, method)
+	DenyUnmatched                      // 403: no rule matched and default_action is deny
+)
+
+var outcomeNames = [...]string{"allow", "exempt", "unmatched", "deny_unauthenticated", "deny_forbidden", "deny_bad_request", "deny_unmatched"}
+
+// String returns a lowercase name for logs and metrics ("allow", "deny_forbidden", ...).
+func (o Outcome) String() string {
+	if int(o) < len(outcomeNames) {
+		return outcomeNames[o]
+	}
+	return "unknown"
+}
+
+// Denied reports whether the outcome refuses the request.
+func (o Outcome) Denied() bool { return o >= DenyUnauthenticated }
+
+// gRPC status codes used in denials.
+const (
+	grpcInvalidArgument  = 3
+	grpcPermissionDenied = 7
+	grpcUnauthenticated  = 16
+)
+
+// Verdict is the decision for one request.
+type Verdict struct {
+	Outcome    Outcome
+	Status     int    // HTTP status to send on deny (401/403/400), 0 on allow
+	GRPC       bool   // request content-type is application/grpc*
+	GRPCStatus int32  // on deny of a gRPC request: 16 UNAUTHENTICATED, 7 PERMISSION_DENIED, 3 INVALID_ARGUMENT; else -1
+	Message    string // short, safe text for the response body / grpc-message
+	Rule       int    // deciding rule: the failing one on deny, the first matching one on allow; -1 if none
+	User       string // authenticated user name (for forwarding), "" if none
+	Reason     string // for the log line; never a password, never the user name of a failed authentication
+	DryRun     bool   // policy is dry-run: the filter must not deny (Outcome still says what would happen)
+}
+
+// Reasons (Verdict.Reason). The bad-request reasons come from package
+// config/normalize and name the problem without quoting the request.
+const (
+	ReasonMissingCredentials   = "missing credentials"
+	ReasonMalformedCredentials = "malformed credentials"
+	ReasonBadCredentials       = "bad credentials"
+	ReasonUserNotAllowed       = "user not allowed"
+	ReasonMetadata             = "metadata check failed"
+	ReasonNoRule               = "no rule matches"
+	ReasonInvalidMethod        = "invalid method"
+	ReasonAsterisk             = "asterisk-form path is only valid for OPTIONS"
+	ReasonAuthenticated        = "authenticated"
+	ReasonExempt               = "exempt"
+	ReasonNoCheck              = "all checks passed"
+)
+
+func (v *Verdict) deny(o Outcome, reason string) {
+	v.Outcome = o
+	v.Reason = reason
+	v.User = ""
+	switch o {
+	case DenyUnauthenticated:
+		v.Status, v.Message = 401, "authentication required"
+		if v.GRPC {
+			v.GRPCStatus = grpcUnauthenticated
+		}
+	case DenyForbidden:
+		v.Status, v.Message = 403, "access denied"
+		if v.GRPC {
+			v.GRPCStatus = grpcPermissionDenied
+		}
+	case DenyUnmatched:
+		v.Status, v.Message = 403, "no rule matches"
+		if v.GRPC {
+			v.GRPCStatus = grpcPermissionDenied
+		}
+	case DenyBadRequest:
+		v.Status, v.Message = 400, "bad request"
+		if v.GRPC {
+			v.GRPCStatus = grpcInvalidArgument
+		}
+	}
+}

@@ -1,0 +1,186 @@
+package normalize
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestPath(t *testing.T) {
+	tests := []struct {
+		in, path, query string
+		err             error
+	}{
+		{"/", "/", "", nil},
+		{"/a/b", "/a/b", "", nil},
+		{"/a/b/", "/a/b/", "", nil},
+		{"/a?x=1&y=%2F", "/a", "x=1&y=%2F", nil},
+		{"/a?", "/a", "", nil},
+		{"/a#frag?x", "/a", "", nil},
+		{"/a?q#frag", "/a", "q", nil},
+		{"*", "*", "", nil},
+		{"//a///b", "/a/b", "", nil},
+		{"/a/./b", "/a/b", "", nil},
+		{"/a/../b", "/b", "", nil},
+		{"/a/b/..", "/a/", "", nil},
+		{"/a/b/.", "/a/b/", "", nil},
+		{"/..", "/", "", nil},
+		{"/../../etc/passwd", "/etc/passwd", "", nil},
+		{"/a/%2e%2e/b", "/b", "", nil},
+		{"/a/%2E/b", "/a/b", "", nil},
+		{"/admin;x=1/p", "/admin/p", "", nil},
+		{"/admin/..;/x", "/x", "", nil},
+		{"/a;b", "/a", "", nil},
+		{"/;x/a", "/a", "", nil},
+		{"/%61dmin", "/admin", "", nil},
+		{"/caf%C3%A9", "/café", "", nil},
+		{"/café", "/café", "", nil},
+		{"/%25zz", "/%zz", "", nil},
+		{"/.well-known/x", "/.well-known/x", "", nil},
+		{"/a/...", "/a/...", "", nil},
+		{"/a/.b/", "/a/.b/", "", nil},
+		{"", "", "", ErrNotAbsolute},
+		{"a/b", "", "", ErrNotAbsolute},
+		{"?x", "", "", ErrNotAbsolute},
+		{"http://h/a", "", "", ErrNotAbsolute},
+		{"/a%2Fb", "", "", ErrEncodedSlash},
+		{"/a%2fb", "", "", ErrEncodedSlash},
+		{"/a%5Cb", "", "", ErrEncodedSlash},
+		{"/a%5cb", "", "", ErrEncodedSlash},
+		{"/a\\b", "", "", ErrBackslash},
+		{"/a%00", "", "", ErrEncodedControl},
+		{"/a%0a", "", "", ErrEncodedControl},
+		{"/a%7F", "", "", ErrEncodedControl},
+		{"/a\x00", "", "", ErrControl},
+		{"/a\tb", "", "", ErrControl},
+		{"/a\x7f", "", "", ErrControl},
+		{"/a%zz", "", "", ErrBadPercent},
+		{"/a%", "", "", ErrBadPercent},
+		{"/a%4", "", "", ErrBadPercent},
+		{"/a%252F", "", "", ErrDoubleEncoding},
+		{"/a%2541", "", "", ErrDoubleEncoding},
+		{"/a%ff", "", "", ErrInvalidUTF8},
+		{"/a\xff", "", "", ErrInvalidUTF8},
+		{"/a%C3", "", "", ErrInvalidUTF8},
+	}
+	for _, tt := range tests {
+		p, q, err := Path(tt.in)
+		if err != tt.err || p != tt.path || q != tt.query {
+			t.Errorf("Path(%q) = %q, %q, %v; want %q, %q, %v", tt.in, p, q, err, tt.path, tt.query, tt.err)
+		}
+	}
+}
+
+func TestPathNoAllocForNormalPaths(t *testing.T) {
+	allocs := testing.AllocsPerRun(100, func() {
+		if p, _, _ := Path("/api/v1/items?x=1"); p != "/api/v1/items" {
+			t.Fatal(p)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations for a normal path", allocs)
+	}
+}
+
+func TestHost(t *testing.T) {
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"example.com", "example.com", true},
+		{"Example.COM", "example.com", true},
+		{"example.com:8080", "example.com", true},
+		{"example.com.", "example.com", true},
+		{"example.com.:443", "example.com", true},
+		{"example.com:", "example.com", true},
+		{"[::1]:8080", "[::1]", true},
+		{"[::1]", "[::1]", true},
+		{"[FE80::1]", "[fe80::1]", true},
+		{"10.0.0.1:80", "10.0.0.1", true},
+		{"xn--caf-dma.example", "xn--caf-dma.example", true},
+		{"", "", false},
+		{":80", "", false},
+		{"a b", "", false},
+		{"a\x00b", "", false},
+		{"a/b", "", false},
+		{"user@host", "", false},
+		{"host:port", "", false},
+		{"host:123456", "", false},
+		{"[::1", "", false},
+		{"[::1]x", "", false},
+		{"[zz]", "", false},
+		{"[]", "", false},
+		{"::1", "", false},
+		{".", "", false},
+	}
+	for _, tt := range tests {
+		got, ok := Host(tt.in)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("Host(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestIsToken(t *testing.T) {
+	for s, want := range map[string]bool{"GET": true, "get": true, "M-SEARCH": true, "": false, "G T": false, "GET\x00": false, "GÉT": false, "x(": false} {
+		if IsToken(s) != want {
+			t.Errorf("IsToken(%q) != %v", s, want)
+		}
+	}
+	if !HostChars("a.b-c") || HostChars("a*b") || HostChars("a b") || HostChars("a:b") {
+		t.Error("HostChars wrong")
+	}
+}
+
+// checkPathInvariants holds for every accepted path: rooted, no empty, "." or
+// ".." segments, no ';', valid UTF-8, and stable under renormalisation.
+func checkPathInvariants(t *testing.T, raw, p string) {
+	if p == "*" {
+		return
+	}
+	if !strings.HasPrefix(p, "/") || strings.Contains(p, "//") || strings.Contains(p, ";") ||
+		!utf8.ValidString(p) || strings.ContainsAny(p, "\\?#") {
+		t.Fatalf("Path(%q) = %q breaks an invariant", raw, p)
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "." || seg == ".." {
+			t.Fatalf("Path(%q) = %q keeps a dot segment", raw, p)
+		}
+	}
+	if !strings.Contains(p, "%") {
+		if p2, _, err := Path(p); err != nil || p2 != p {
+			t.Fatalf("Path(%q) = %q is not stable: %q, %v", raw, p, p2, err)
+		}
+	}
+}
+
+func FuzzNormalizePath(f *testing.F) {
+	for _, s := range []string{"/", "/a/../b", "/a%2fb", "//x/./y/..;/z?q#f", "/%c3%a9", "/%25", "*", "/a\\b", "/..%2e/x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		p, _, err := Path(raw)
+		if err != nil {
+			if p != "" {
+				t.Fatalf("Path(%q) returned %q with error %v", raw, p, err)
+			}
+			return
+		}
+		checkPathInvariants(t, raw, p)
+		h, ok := Host(raw)
+		if ok && (h == "" || strings.ContainsAny(h, " /@\x00")) {
+			t.Fatalf("Host(%q) = %q", raw, h)
+		}
+	})
+}
+
+func BenchmarkPath(b *testing.B) {
+	for _, in := range []string{"/api/v1/items?x=1", "/api//v1/./items/%61;x"} {
+		b.Run(in, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				Path(in)
+			}
+		})
+	}
+}
