@@ -1,9 +1,13 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
-	"github.com/tidwall/gjson"
+
+	"github.com/wasmauth/wasmauth/auth"
+	"github.com/wasmauth/wasmauth/config"
 )
 
 // vmContext is the per-VM root; Envoy creates one VM per worker thread.
@@ -19,22 +23,36 @@ func (*vmContext) NewPluginContext(contextID uint32) types.PluginContext {
 // pluginContext holds one plugin configuration (one WasmPlugin's pluginConfig).
 type pluginContext struct {
 	types.DefaultPluginContext
-	realm string
+	policy  *config.Policy
+	decider *auth.Decider
+	metrics *metrics
+	// challenge is the 401 reply's header list, built once.
+	challenge [][2]string
 }
 
-// OnPluginStart reads the pluginConfig. A configuration that cannot be used makes the
+// OnPluginStart parses the pluginConfig. A configuration that cannot be used makes the
 // plugin refuse to start, so Envoy fails closed instead of running without auth.
 func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	data, err := proxywasm.GetPluginConfiguration()
 	if err != nil && err != types.ErrorStatusNotFound {
-		proxywasm.LogCriticalf("wasmauth: cannot read plugin configuration: %v", err)
+		proxywasm.LogCritical("wasmauth: cannot read the plugin configuration: " + err.Error())
 		return types.OnPluginStartStatusFailed
 	}
-	if len(data) > 0 && !gjson.ValidBytes(data) {
-		proxywasm.LogCritical("wasmauth: invalid plugin configuration: $: not valid JSON")
+	policy, err := config.Parse(data)
+	if err != nil {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			proxywasm.LogCritical("wasmauth: invalid pluginConfig: " + line)
+		}
 		return types.OnPluginStartStatusFailed
 	}
-	p.realm = gjson.GetBytes(data, "realm").String()
+	p.policy = policy
+	p.decider = auth.NewDecider(policy)
+	p.metrics = newMetrics(policy.RuleNames())
+	p.challenge = [][2]string{
+		{"www-authenticate", `Basic realm="` + policy.Realm() + `"`},
+		{"content-type", "text/plain; charset=utf-8"},
+	}
+	proxywasm.LogInfo("wasmauth: configuration loaded: " + itoa(len(policy.RuleNames())) + " rules")
 	return types.OnPluginStartStatusOK
 }
 
@@ -43,8 +61,17 @@ func (p *pluginContext) NewHttpContext(contextID uint32) types.HttpContext {
 	return &httpContext{plugin: p}
 }
 
-// httpContext is one HTTP stream.
-type httpContext struct {
-	types.DefaultHttpContext
-	plugin *pluginContext
+// itoa formats a small non-negative int without fmt.
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
 }

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"strconv"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/wasmauth/wasmauth/auth"
+)
+
+// httpContext is one HTTP stream. It only ever looks at request headers: bodies and
+// trailers pass through untouched and unbuffered (gRPC calls of 100 MB included).
+type httpContext struct {
+	types.DefaultHttpContext
+	plugin *pluginContext
+}
+
+// OnHttpRequestHeaders reads all request headers with one host call, asks the policy for
+// a verdict and either lets the request continue (adjusting the headers upstream sees) or
+// answers it locally.
+func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
+	p := h.plugin
+	headers, err := proxywasm.GetHttpRequestHeaders()
+	if err != nil {
+		// Without headers nothing can be checked: fail closed.
+		proxywasm.LogError("wasmauth: cannot read request headers: " + err.Error())
+		h.reply(500, "internal error", 13, nil)
+		return types.ActionPause
+	}
+	req := auth.Request{Headers: headers}
+	for _, kv := range headers {
+		switch kv[0] {
+		case ":method":
+			req.Method = kv[1]
+		case ":authority":
+			req.Authority = kv[1]
+		case ":path":
+			req.Path = kv[1]
+		}
+	}
+	v := p.decider.Decide(&req)
+	p.metrics.record(&v)
+
+	if v.Status != 0 {
+		logDenial(&req, &v, p.policy.RuleNames())
+		if !v.DryRun {
+			var extra [][2]string
+			if v.Status == 401 {
+				extra = p.challenge
+			}
+			h.reply(v.Status, v.Message, v.GRPCStatus, extra)
+			return types.ActionPause
+		}
+	}
+	h.prepareUpstream(headers, &v)
+	return types.ActionContinue
+}
+
+// prepareUpstream removes what the upstream must not see and adds the forwarded user.
+func (h *httpContext) prepareUpstream(headers [][2]string, v *auth.Verdict) {
+	pol := h.plugin.policy
+	if name := pol.ForwardUserHeader(); name != "" {
+		// A client-sent copy is never trusted, whatever the verdict.
+		if hasHeader(headers, name) {
+			removeHeader(name)
+		}
+		if v.User != "" {
+			if err := proxywasm.AddHttpRequestHeader(name, v.User); err != nil {
+				proxywasm.LogError("wasmauth: cannot set " + name + ": " + err.Error())
+			}
+		}
+	}
+	// Credentials are stripped only when this filter consumed them, so that unprotected
+	// routes keep their own Authorization headers (bearer tokens of other services).
+	if pol.StripCredentials() && v.User != "" {
+		if hasHeader(headers, "authorization") {
+			removeHeader("authorization")
+		}
+		user, pass := pol.MetadataCredentialKeys()
+		for _, k := range [...]string{user, pass} {
+			if k != "" && hasHeader(headers, k) {
+				removeHeader(k)
+			}
+		}
+	}
+}
+
+// reply answers the request locally. For gRPC requests grpcStatus is a real gRPC code,
+// which Envoy sends as a trailers-only response; for other requests it is -1.
+func (h *httpContext) reply(status int, message string, grpcStatus int32, headers [][2]string) {
+	if headers == nil {
+		headers = plainText
+	}
+	body := []byte(message + "\n")
+	if grpcStatus >= 0 {
+		body = []byte(message) // becomes grpc-message
+	}
+	if err := proxywasm.SendHttpResponse(uint32(status), headers, body, grpcStatus); err != nil {
+		proxywasm.LogError("wasmauth: cannot send the local reply: " + err.Error())
+	}
+}
+
+var plainText = [][2]string{{"content-type", "text/plain; charset=utf-8"}}
+
+func hasHeader(headers [][2]string, name string) bool {
+	for _, kv := range headers {
+		if kv[0] == name {
+			return true
+		}
+	}
+	return false
+}
+
+func removeHeader(name string) {
+	if err := proxywasm.RemoveHttpRequestHeader(name); err != nil {
+		proxywasm.LogError("wasmauth: cannot remove " + name + ": " + err.Error())
+	}
+}
+
+// maxLogged bounds how much of a (possibly hostile) request field goes into a log line.
+const maxLogged = 256
+
+func truncate(s string) string {
+	if len(s) > maxLogged {
+		return s[:maxLogged] + "..."
+	}
+	return s
+}
+
+// logDenial writes one line per denial. It never contains a credential: the verdict's
+// reason and user name are safe by construction, the query string is dropped and the
+// path is quoted so a hostile path cannot forge log lines.
+func logDenial(r *auth.Request, v *auth.Verdict, ruleNames []string) {
+	path := r.Path
+	for i := 0; i < len(path); i++ {
+		if path[i] == '?' || path[i] == '#' {
+			path = path[:i]
+			break
+		}
+	}
+	path = truncate(path)
+	verb := "denied "
+	if v.DryRun {
+		verb = "dry-run: would deny "
+	}
+	line := "wasmauth: " + verb + itoa(v.Status) + " reason=" + strconv.Quote(v.Reason)
+	if v.Rule >= 0 && v.Rule < len(ruleNames) {
+		line += " rule=" + ruleNames[v.Rule]
+	}
+	if v.User != "" {
+		line += " user=" + strconv.Quote(v.User)
+	}
+	line += " method=" + strconv.Quote(r.Method) + " host=" + strconv.Quote(truncate(r.Authority)) + " path=" + strconv.Quote(path)
+	if v.GRPC {
+		line += " grpc=true"
+	}
+	proxywasm.LogWarn(line)
+}
