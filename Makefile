@@ -99,6 +99,20 @@ push: ## Push out/oci to IMAGE=registry/repo:tag, extra TAGS="a b", INSECURE=1 f
 	@test -f out/oci/index.json || { echo "out/oci is missing: run make image first" >&2; exit 2; }
 	$(WASMAUTH_OCI) push -layout ../../out/oci -image '$(IMAGE)' $(foreach t,$(TAGS),-tag '$(t)') $(if $(INSECURE),-insecure)
 
+# --- Fuzzing: every Fuzz* target of the root module, each for FUZZTIME. Their seed
+# corpora (testdata/fuzz/) run as ordinary tests in `make test`.
+FUZZTIME ?= 30s
+
+.PHONY: fuzz
+fuzz: ## Run every fuzz target for FUZZTIME (default 30s) each
+	@grep -rlE '^func Fuzz[A-Za-z0-9_]+\(' --include='*_test.go' config auth filter | while read -r f; do \
+		pkg=./$$(dirname "$$f"); \
+		for target in $$(sed -nE 's/^func (Fuzz[A-Za-z0-9_]+)\(.*/\1/p' "$$f"); do \
+			echo "== fuzz $$pkg $$target ($(FUZZTIME))"; \
+			go test -run='^$$' -fuzz="^$$target\$$" -fuzztime=$(FUZZTIME) "$$pkg" || exit 1; \
+		done; \
+	done
+
 .PHONY: clean
 clean: ## Remove build output
 	rm -rf out
