@@ -45,7 +45,10 @@ func parseBasic(value string, buf []byte) (user, password, out []byte, ok bool) 
 	}
 	dec := out[:m]
 	user, password, ok = splitUserPass(dec)
-	return user, password, out, ok
+	if !ok {
+		return nil, nil, out, false
+	}
+	return user, password, out, true
 }
 
 // splitUserPass splits at the first colon; the user must be non-empty valid

@@ -272,13 +272,13 @@ func TestExemptionsDefaultDenyMethodsAndGRPC(t *testing.T) {
 func TestHostilePaths(t *testing.T) {
 	d := NewDecider(policy(t, `{"basic_auth_rules":[{"prefix":"/admin","credentials":["a:b"]}]}`))
 	for _, p := range []string{"/admin%2f", "/x/..%2fadmin", "/admin%5c", "/x\\admin", "/%2561dmin", "/admin%00", "/admin\n", "/ad%zzmin",
-		"/admin%", "admin", "", "/%ff", "http://evil/admin"} {
+		"/admin%", "admin", "", "/%ff", "http://evil/admin", "/x/..;/admin", "/%2e%2e/admin", "/admin%3b"} {
 		v := d.Decide(req("GET", "h", p))
 		if v.Outcome != DenyBadRequest || v.Status != 400 || v.Reason == "" || strings.Contains(v.Reason, "admin") {
 			t.Errorf("%q: %v %d %q, want 400", p, v.Outcome, v.Status, v.Reason)
 		}
 	}
-	for _, p := range []string{"//admin", "/./admin", "/x/../admin", "/admin;jsessionid=1", "/%61dmin", "/adm%69n/x", "/admin?x", "/admin#x", "/x/..;/admin", "/%2e%2e/admin"} {
+	for _, p := range []string{"//admin", "/./admin", "/x/../admin", "/admin;jsessionid=1", "/%61dmin", "/adm%69n/x", "/admin?x", "/admin#x", "/x;y/../admin"} {
 		v := d.Decide(req("GET", "h", p))
 		if v.Outcome != DenyUnauthenticated {
 			t.Errorf("%q reached /admin without credentials: %v", p, v.Outcome)

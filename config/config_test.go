@@ -102,11 +102,11 @@ func TestCredentialFormats(t *testing.T) {
 	}{
 		{"alice:secret", "alice", "secret", false},
 		{"alice:pa:ss:word", "alice", "pa:ss:word", false},
-		{"YWxpY2U6c2VjcmV0", "alice", "secret", false},         // base64 (original plugin's format)
-		{"YWxpY2U6c2VjcmV0MQ==", "alice", "secret1", false},    // padded
-		{"YWxpY2U6c2VjcmV0MQ", "alice", "secret1", false},      // unpadded
-		{"YWxpY2U6JDJ5JDA1JA==", "alice", "$2y$05$", false},    // base64 entries are always plaintext
-		{"üser:pässword", "üser", "pässword", false},            // UTF-8
+		{"YWxpY2U6c2VjcmV0", "alice", "secret", false},      // base64 (original plugin's format)
+		{"YWxpY2U6c2VjcmV0MQ==", "alice", "secret1", false}, // padded
+		{"YWxpY2U6c2VjcmV0MQ", "alice", "secret1", false},   // unpadded
+		{"YWxpY2U6JDJ5JDA1JA==", "alice", "$2y$05$", false}, // base64 entries are always plaintext
+		{"üser:pässword", "üser", "pässword", false},        // UTF-8
 		{"sha:{SHA}6AmmEmsKtsv6+J5s0L3RlKaAk3g=", "sha", "s3cr:et pass", false},
 		{"b:$2y$04$OBBHcpevscW3lzNvTy.DkuJeBYbCZFQrIJ/./PHhra0fdyG5MCemO", "b", "s3cr:et pass", true},
 		{"s:$5$Xv.u5yq7bZHwF/Ox$c0aNZuMEPa8UaidTf68Gr1w6Yabfw3mG18hwCHIoMQ.", "s", "s3cr:et pass", true},
@@ -164,7 +164,7 @@ func TestParseErrors(t *testing.T) {
 		{"host space", rule(`,"hosts":["a b"]`), `basic_auth_rules[0].hosts[0]: "a b": invalid character in host`},
 		{"host type", rule(`,"hosts":[1]`), `basic_auth_rules[0].hosts[0]: must be a string, got number`},
 		{"method", rule(`,"request_methods":["GET","G T"]`), `basic_auth_rules[0].request_methods[1]: "G T" is not a method (an HTTP token of at most 32 bytes)`},
-		{"method long", rule(`,"request_methods":["`+strings.Repeat("A", 33)+`"]`), `basic_auth_rules[0].request_methods[0]: "` + strings.Repeat("A", 33) + `" is not a method (an HTTP token of at most 32 bytes)`},
+		{"method long", rule(`,"request_methods":["` + strings.Repeat("A", 33) + `"]`), `basic_auth_rules[0].request_methods[0]: "` + strings.Repeat("A", 33) + `" is not a method (an HTTP token of at most 32 bytes)`},
 		{"name bad", rule(`,"name":"Bad Name"`), `basic_auth_rules[0].name: "Bad Name" must match [a-z0-9_-]{1,64}`},
 		{"name dup", `{"basic_auth_rules":[{"name":"x","prefix":"/","credentials":["u:p"]},{"name":"x","prefix":"/","credentials":["u:p"]}]}`, `basic_auth_rules[1]: duplicate rule name "x" (first at basic_auth_rules[0])`},
 		{"name dup default", `{"basic_auth_rules":[{"name":"rule1","prefix":"/","credentials":["u:p"]},{"prefix":"/","credentials":["u:p"]}]}`, `basic_auth_rules[1]: duplicate rule name "rule1" (first at basic_auth_rules[0])`},

@@ -18,6 +18,9 @@ var (
 	ErrEncodedControl = errors.New("path contains an encoded control character")
 	ErrDoubleEncoding = errors.New("path contains a double percent-encoding")
 	ErrInvalidUTF8    = errors.New("path is not valid UTF-8 after decoding")
+	ErrEncodedSemi    = errors.New("path contains an encoded semicolon")
+	ErrEncodedDot     = errors.New("path contains a percent-encoded dot segment")
+	ErrDotParams      = errors.New("path contains a dot segment with ;parameters")
 )
 
 // Path normalises a raw request path (the HTTP/2 :path). It returns the
@@ -69,6 +72,8 @@ func Path(raw string) (path, query string, err error) {
 				return "", "", ErrEncodedControl
 			case d == '%' && i+4 < len(raw) && isHex(raw[i+3]) && isHex(raw[i+4]):
 				return "", "", ErrDoubleEncoding
+			case d == ';':
+				return "", "", ErrEncodedSemi
 			}
 			i += 2
 		case c == ';':
@@ -81,6 +86,9 @@ func Path(raw string) (path, query string, err error) {
 	}
 	if simple {
 		return raw, query, nil
+	}
+	if err := checkSegments(raw); err != nil {
+		return "", "", err
 	}
 	// Decode percent-encoded octets.
 	buf := make([]byte, 0, len(raw))
@@ -154,6 +162,51 @@ func Path(raw string) (path, query string, err error) {
 		out = append(out, '/')
 	}
 	return string(out), query, nil
+}
+
+// checkSegments refuses raw segments that only some backends read as dot
+// segments: percent-encoded dots ("%2e%2e") and dots with parameters ("..;x").
+// Backends that do not decode, or do not strip parameters, would see a plain
+// name there and resolve the path differently from the normalised form.
+func checkSegments(raw string) error {
+	for start := 0; start < len(raw); {
+		end := start + 1
+		for end < len(raw) && raw[end] != '/' {
+			end++
+		}
+		seg := raw[start+1 : end]
+		start = end
+		name, params := seg, false
+		for k := 0; k < len(seg); k++ {
+			if seg[k] == ';' {
+				name, params = seg[:k], true
+				break
+			}
+		}
+		dots, encoded, other := 0, false, false
+		for k := 0; k < len(name); k++ {
+			switch {
+			case name[k] == '.':
+				dots++
+			case name[k] == '%' && k+2 < len(name) && name[k+1] == '2' && (name[k+2] == 'e' || name[k+2] == 'E'):
+				dots++
+				encoded = true
+				k += 2
+			default:
+				other = true
+			}
+		}
+		if other || dots == 0 || dots > 2 {
+			continue
+		}
+		if encoded {
+			return ErrEncodedDot
+		}
+		if params {
+			return ErrDotParams
+		}
+	}
+	return nil
 }
 
 func isHex(c byte) bool {
