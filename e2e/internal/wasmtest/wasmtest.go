@@ -1,0 +1,47 @@
+// Package wasmtest gives e2e tests the compiled modules the Makefile builds.
+package wasmtest
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+)
+
+var (
+	once     sync.Once
+	buildErr error
+	buildOut []byte
+)
+
+// RepoRoot returns the repository root (the parent of the e2e module).
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", ".."))
+}
+
+// Path returns the path of out/<name>, running `make -s wasm-variants` once per test
+// binary first: make rebuilds whatever is missing or stale. A failed build fails the test.
+func Path(t testing.TB, name string) string {
+	t.Helper()
+	once.Do(func() {
+		cmd := exec.Command("make", "-s", "-C", RepoRoot(), "wasm-variants")
+		buildOut, buildErr = cmd.CombinedOutput()
+	})
+	if buildErr != nil {
+		t.Fatalf("make wasm-variants: %v\n%s", buildErr, buildOut)
+	}
+	return filepath.Join(RepoRoot(), "out", name)
+}
+
+// Module returns the bytes of out/<name> (see Path).
+func Module(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(Path(t, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
