@@ -12,7 +12,6 @@ import (
 
 func vmOf(ctx context.Context) *VM { return ctx.Value(vmKey{}).(*VM) }
 
-
 func i32s(n int) []api.ValueType {
 	out := make([]api.ValueType, n)
 	for i := range out {
@@ -700,6 +699,6 @@ func wasiFuncs(r *Runtime) map[string]funcDef {
 			return errnoSuccess
 		}, false},
 		"sched_yield": {nil, func(*VM, []uint64) uint32 { return errnoSuccess }, false},
-		"poll_oneoff":  {i32s(4), func(*VM, []uint64) uint32 { return errnoNosys }, false},
+		"poll_oneoff": {i32s(4), func(*VM, []uint64) uint32 { return errnoNosys }, false},
 	}
 }

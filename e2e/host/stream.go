@@ -16,7 +16,7 @@ type Stream struct {
 	id   uint32
 	root bool
 
-	req, reqTrailers, resp, respTrailers Headers
+	req, reqTrailers, resp, respTrailers   Headers
 	haveReq, haveReqT, haveResp, haveRespT bool
 
 	body       []byte
