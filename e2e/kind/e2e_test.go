@@ -232,26 +232,18 @@ func download(ctx context.Context, url string, max int64) ([]byte, error) {
 
 var digestLine = regexp.MustCompile(`(?m)^digest: sha256:([a-f0-9]{64})$`)
 
-// pushPlugin builds out/wasmauth.wasm (make build), packages it with the
-// project's OCI tool and pushes it to the local registry; it returns the
-// manifest digest (hex) that the WasmPlugin pins.
+// pushPlugin builds and packages the plugin with the project's own targets
+// (make build image: out/wasmauth.wasm, then the OCI layout out/oci) and
+// pushes it to the local registry (make push); it returns the manifest digest
+// (hex) that the WasmPlugin pins.
 func (e *env) pushPlugin() string {
 	t := e.t
-	e.must(kindenv.Cmd{Name: "make", Args: []string{"-C", e.root, "build"}})
-	layout := filepath.Join(e.work, "oci")
-	oci := kindenv.Runner{Dir: filepath.Join(e.root, "build", "oci"), Log: t.Logf}
-	if _, err := oci.Run(e.ctx, kindenv.Cmd{Name: "go", Args: []string{"run", "./cmd/wasmauth-oci", "image",
-		"-wasm", filepath.Join(e.root, "out", "wasmauth.wasm"), "-out", layout}}); err != nil {
-		t.Fatal(err)
-	}
-	out, err := oci.Run(e.ctx, kindenv.Cmd{Name: "go", Args: []string{"run", "./cmd/wasmauth-oci", "push",
-		"-layout", layout, "-image", e.cfg.RegistryHost() + "/" + pluginRepo + ":" + imageTag, "-insecure"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e.must(kindenv.Cmd{Name: "make", Args: []string{"-C", e.root, "build", "image"}})
+	out := e.must(kindenv.Cmd{Name: "make", Args: []string{"-C", e.root, "push",
+		"IMAGE=" + e.cfg.RegistryHost() + "/" + pluginRepo + ":" + imageTag, "INSECURE=1"}})
 	m := digestLine.FindStringSubmatch(out)
 	if m == nil {
-		t.Fatalf("no \"digest: sha256:...\" line in wasmauth-oci push output:\n%s", out)
+		t.Fatalf("no \"digest: sha256:...\" line in the push output:\n%s", out)
 	}
 	return m[1]
 }
