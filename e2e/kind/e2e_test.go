@@ -55,6 +55,7 @@ const (
 //	WASMAUTH_E2E_KIND=1        run it (make e2e-kind sets it)
 //	WASMAUTH_ISTIO_VERSION=X   another Istio release than kindenv.Default's
 //	WASMAUTH_ISTIOCTL=PATH     use this istioctl instead of downloading one
+//	WASMAUTH_KIND_IMAGE=IMG    kind node image (default: the kind release's own)
 //	WASMAUTH_E2E_KEEP=1        keep cluster and registry afterwards
 func TestKindE2E(t *testing.T) {
 	if os.Getenv(e2eEnv) != "1" {
@@ -77,6 +78,7 @@ func TestKindE2E(t *testing.T) {
 	if v := os.Getenv("WASMAUTH_ISTIO_VERSION"); v != "" {
 		cfg.IstioVersion = v
 	}
+	cfg.NodeImage = os.Getenv("WASMAUTH_KIND_IMAGE")
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

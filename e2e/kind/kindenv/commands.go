@@ -35,7 +35,11 @@ func (c Config) RemoveRegistry() Cmd {
 
 // CreateCluster creates the kind cluster from the config file at path.
 func (c Config) CreateCluster(path string) Cmd {
-	return Cmd{Name: "kind", Args: []string{"create", "cluster", "--name", c.ClusterName, "--config", path, "--wait", "180s"}}
+	args := []string{"create", "cluster", "--name", c.ClusterName, "--config", path, "--wait", "180s"}
+	if c.NodeImage != "" {
+		args = append(args, "--image", c.NodeImage)
+	}
+	return Cmd{Name: "kind", Args: args}
 }
 
 // DeleteCluster deletes the kind cluster.

@@ -21,6 +21,7 @@ type Config struct {
 	IstioVersion  string // Istio release installed by istioctl
 	HTTPNodePort  int    // NodePort of the gateway's port 80
 	HTTPHostPort  int    // host port (127.0.0.1) mapped to HTTPNodePort by kind
+	NodeImage     string // kind node image; "" = the default of the kind release in use
 }
 
 // Default returns the pinned defaults. Istio 1.31.1 is the release whose
@@ -57,6 +58,9 @@ func (c Config) Validate() error {
 	}
 	if !validVersion(c.IstioVersion) {
 		problems = append(problems, fmt.Sprintf("Istio version %q (want X.Y.Z)", c.IstioVersion))
+	}
+	if strings.ContainsAny(c.NodeImage, " \t\n") {
+		problems = append(problems, fmt.Sprintf("node image %q", c.NodeImage))
 	}
 	if c.RegistryImage == "" {
 		problems = append(problems, "registry image is empty")

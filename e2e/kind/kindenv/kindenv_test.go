@@ -39,6 +39,7 @@ func TestValidate(t *testing.T) {
 		{"istio version", func(c *Config) { c.IstioVersion = "1.31" }, `Istio version "1.31"`},
 		{"istio version letters", func(c *Config) { c.IstioVersion = "1.x.1" }, "Istio version"},
 		{"registry image", func(c *Config) { c.RegistryImage = "" }, "registry image"},
+		{"node image", func(c *Config) { c.NodeImage = "kindest/node v1" }, "node image"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -184,6 +185,11 @@ func TestCommands(t *testing.T) {
 		if got := strings.Join(append([]string{tc.cmd.Name}, tc.cmd.Args...), " "); got != tc.want {
 			t.Errorf("%s:\n got %s\nwant %s", tc.name, got, tc.want)
 		}
+	}
+	withImage := c
+	withImage.NodeImage = "kindest/node:v1.34.0"
+	if got := strings.Join(withImage.CreateCluster("k.yaml").Args, " "); got != "create cluster --name wasmauth-e2e --config k.yaml --wait 180s --image kindest/node:v1.34.0" {
+		t.Errorf("create cluster with image: %s", got)
 	}
 	node := c.ConfigureNode("wasmauth-e2e-control-plane")
 	if len(node) != 2 {

@@ -52,6 +52,9 @@ func run(ctx context.Context, httpAddr, grpcAddr string) error {
 	if grpcAddr != "" {
 		lis, err := net.Listen("tcp", grpcAddr)
 		if err != nil {
+			if hs != nil {
+				_ = hs.Close()
+			}
 			return err
 		}
 		gs := demo.NewGRPCServer(opts)
