@@ -113,6 +113,13 @@ fuzz: ## Run every fuzz target for FUZZTIME (default 30s) each
 		done; \
 	done
 
+# --- kind + Istio end-to-end (e2e/kind, its own Go module). Needs a docker daemon; skips clearly without.
+.PHONY: e2e-kind
+e2e-kind: ## kind + Istio end-to-end test (needs docker; installs kind v0.33.0 into out/bin, downloads istioctl)
+	@mkdir -p out/bin
+	@command -v kind >/dev/null 2>&1 || test -x out/bin/kind || GOBIN=$(CURDIR)/out/bin go install sigs.k8s.io/kind@v0.33.0
+	cd e2e/kind && PATH="$(CURDIR)/out/bin:$$PATH" WASMAUTH_E2E_KIND=1 go test -count=1 -timeout 45m -v -run TestKindE2E .
+
 .PHONY: clean
 clean: ## Remove build output
 	rm -rf out
