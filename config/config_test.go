@@ -210,7 +210,8 @@ func TestParseErrors(t *testing.T) {
 		{"dry type", `{"dry_run":1}`, `dry_run: must be a boolean, got number`},
 		{"cache neg", `{"cache_size":-1}`, `cache_size: out of range 0..1048576, got -1`},
 		{"cache float", `{"cache_size":1.5}`, `cache_size: must be an integer, got 1.5`},
-		{"cache big", `{"cache_size":99999999999999999999}`, `cache_size: out of range 0..1048576`},
+		{"cache big", `{"cache_size":99999999999999999999}`, `cache_size: out of range 0..1048576, got 99999999999999999999`},
+		{"cache inf", `{"cache_size":1e400}`, `cache_size: must be an integer, got 1e400`},
 		{"cache type", `{"cache_size":"1"}`, `cache_size: must be an integer, got string`},
 		{"md creds missing", `{"metadata_credentials":{"username":"x-u"}}`, `metadata_credentials: missing field "password"`},
 		{"md creds same", `{"metadata_credentials":{"username":"x-u","password":"X-U"}}`, `metadata_credentials: username and password must be different keys`},
@@ -263,6 +264,14 @@ func TestErrorsNeverContainSecrets(t *testing.T) {
 			if strings.Contains(err.Error(), s) || strings.Contains(err.Error(), s[2:12]) {
 				t.Errorf("error leaks a secret: %v", err)
 			}
+		}
+	}
+}
+
+func TestCacheSizeAsProtobufDouble(t *testing.T) {
+	for in, want := range map[string]int{`1e+06`: 1000000, `1024.0`: 1024, `0`: 0, `2E3`: 2000} {
+		if got := mustParse(t, `{"cache_size":`+in+`}`).CacheSize(); got != want {
+			t.Errorf("cache_size %s = %d, want %d", in, got, want)
 		}
 	}
 }

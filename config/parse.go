@@ -301,20 +301,22 @@ func (ps *parser) integer(path string, r gjson.Result, lo, hi int) (int, bool) {
 		ps.errf(path, "must be an integer, got "+typeName(r))
 		return 0, false
 	}
-	n, err := strconv.Atoi(r.Raw)
+	// Istio hands pluginConfig over as a protobuf Struct, whose numbers are
+	// doubles: 1000000 may arrive as 1e+06. Accept any integral value.
+	f, err := strconv.ParseFloat(r.Raw, 64)
 	if err != nil {
-		if strings.ContainsAny(r.Raw, ".eE") {
-			ps.errf(path, "must be an integer, got "+r.Raw)
-		} else {
-			ps.errf(path, "out of range "+strconv.Itoa(lo)+".."+strconv.Itoa(hi))
-		}
+		ps.errf(path, "must be an integer, got "+r.Raw)
 		return 0, false
 	}
-	if n < lo || n > hi {
+	if f < float64(lo) || f > float64(hi) {
 		ps.errf(path, "out of range "+strconv.Itoa(lo)+".."+strconv.Itoa(hi)+", got "+r.Raw)
 		return 0, false
 	}
-	return n, true
+	if f != float64(int(f)) {
+		ps.errf(path, "must be an integer, got "+r.Raw)
+		return 0, false
+	}
+	return int(f), true
 }
 
 func (ps *parser) array(path string, r gjson.Result) ([]gjson.Result, bool) {

@@ -1,0 +1,62 @@
+package wasmplugin
+
+import (
+	"os"
+	"testing"
+)
+
+func TestCheck(t *testing.T) {
+	data, err := os.ReadFile("testdata/plugins.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	problems, err := Check(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		name, ns string
+		doc      int
+		err      string
+	}{
+		{"good", "istio-system", 1, ""},
+		{"bad", "", 3, "$: unknown field \"relm\"\nusers[1]: duplicate user \"bob\" (first at users[0])\nbasic_auth_rules[0].prefix: \"api\" must start with /"},
+		{"empty", "", 4, ""},
+		{"scalar", "", 5, "spec.pluginConfig: must be an object"},
+	}
+	if len(problems) != len(want) {
+		t.Fatalf("%d plugins, want %d", len(problems), len(want))
+	}
+	for i, w := range want {
+		p := problems[i]
+		got := ""
+		if p.Err != nil {
+			got = p.Err.Error()
+		}
+		if p.Plugin.Name != w.name || p.Plugin.Namespace != w.ns || p.Plugin.Doc != w.doc || got != w.err {
+			t.Errorf("plugin %d: %+v err %q, want %s/%s doc %d err %q", i, p.Plugin, got, w.ns, w.name, w.doc, w.err)
+		}
+	}
+}
+
+func TestFindErrors(t *testing.T) {
+	tests := []struct {
+		in      string
+		plugins int
+		err     bool
+	}{
+		{"", 0, false},
+		{"---\n---\n", 0, false},
+		{"kind: WasmPlugin\nmetadata: {name: a}\n", 1, false},
+		{"kind: Deployment\n", 0, false},
+		{"kind: WasmPlugin\n  bad: [indent\n", 0, true},
+		{"- a\n- b\n", 0, false},
+		{"---x\nkind: WasmPlugin\n", 0, true}, // "---x" is not a marker: invalid YAML
+	}
+	for _, tt := range tests {
+		ps, err := Find([]byte(tt.in))
+		if (err != nil) != tt.err || len(ps) != tt.plugins {
+			t.Errorf("Find(%q) = %d plugins, err %v", tt.in, len(ps), err)
+		}
+	}
+}
