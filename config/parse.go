@@ -2,7 +2,6 @@ package config
 
 import (
 	"encoding/base64"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -10,6 +9,7 @@ import (
 	"github.com/tidwall/gjson"
 	"github.com/wasmauth/wasmauth/config/htpasswd"
 	"github.com/wasmauth/wasmauth/config/normalize"
+	"github.com/wasmauth/wasmauth/config/rematch"
 )
 
 // Parse parses a pluginConfig JSON document. Empty input, whitespace and {}
@@ -36,8 +36,9 @@ import (
 // '?' is matched against "path?raw-query"), request_methods (none = every
 // method; other methods are not checked by the rule), credentials, allow
 // (names from users, "*" = all of them) and metadata (checks on headers:
-// {"name", one of present, absent, exact, prefix, regex}). A rule must check
-// something.
+// {"name", one of present, absent, exact, prefix, regex}; regex is the RE2
+// subset of package config/rematch, matched against the whole value). A rule
+// must check something.
 //
 // Credential entries are "user:password" (split at the first colon),
 // base64("user:password"), or "user:<hash>" where the hash is bcrypt, apr1,
@@ -795,14 +796,9 @@ func (ps *parser) metadataChecks(path string, v gjson.Result) []MetadataCheck {
 				good = false
 				break
 			}
-			if _, err := regexp.Compile(s); err != nil {
-				ps.errf(fp, "invalid regex: "+strings.TrimPrefix(err.Error(), "error parsing regexp: "))
-				good = false
-				break
-			}
-			re, err := regexp.Compile("^(?:" + s + ")$")
+			re, err := rematch.Compile(s)
 			if err != nil {
-				ps.errf(fp, "invalid regex")
+				ps.errf(fp, "invalid regex: "+err.Error())
 				good = false
 				break
 			}
