@@ -75,7 +75,7 @@ type EchoReply struct {
 }
 
 // Header returns the first value of a request header the echo saw, or "".
-func (e *EchoReply) Header(name string) string {
+func (e EchoReply) Header(name string) string {
 	if vs := e.Headers[strings.ToLower(name)]; len(vs) > 0 {
 		return vs[0]
 	}
