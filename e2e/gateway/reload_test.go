@@ -22,7 +22,7 @@ const (
 
 var reloadBroken = []string{
 	`{"realm": "C", "basic_auth_rules": [{"prefix": "/api"}]}`, // refused by the filter
-	`{"realm": "C", "users": [`,                               // not JSON
+	`{"realm": "C", "users": [`,                                // not JSON
 }
 
 // outcome is what a client sees: status, realm of the challenge, user forwarded upstream.
@@ -32,7 +32,9 @@ type outcome struct {
 	user   string
 }
 
-func (o outcome) String() string { return fmt.Sprintf("%d realm=%q user=%q", o.status, o.realm, o.user) }
+func (o outcome) String() string {
+	return fmt.Sprintf("%d realm=%q user=%q", o.status, o.realm, o.user)
+}
 
 // TestReloadUnderLoad hammers the gateway while its config file flips between two
 // valid configurations and broken ones. Every response must be exactly what config A
