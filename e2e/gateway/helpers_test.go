@@ -96,13 +96,19 @@ func startGateway(t testing.TB, config string, poll time.Duration) *testGateway 
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(g.Close)
+	return &testGateway{Gateway: g, Addr: startServing(t, g), ConfigPath: path, logs: logs}
+}
+
+// startServing serves g on a free loopback port and returns its address.
+func startServing(t testing.TB, g *gateway.Gateway) string {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	go g.Serve(l)
-	t.Cleanup(g.Close)
-	return &testGateway{Gateway: g, Addr: l.Addr().String(), ConfigPath: path, logs: logs}
+	return l.Addr().String()
 }
 
 func decodeEcho(t testing.TB, r io.Reader) demo.EchoReply {
