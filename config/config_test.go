@@ -131,7 +131,9 @@ func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
-		{"invalid json", `{"realm":`, `$: invalid JSON`},
+		{"invalid json", `{"realm":`, `$: invalid JSON: unexpected end of input at offset 9`},
+		{"trailing comma", `{"realm":"a",}`, `$: invalid JSON: expected a string key at offset 13`},
+		{"two documents", `{} {}`, `$: invalid JSON: unexpected data after the top-level value at offset 3`},
 		{"not object", `[1]`, `$: must be an object, got array`},
 		{"string root", `"x"`, `$: must be an object, got string`},
 		{"bad utf8", "{\"realm\":\"\xff\"}", `$: not valid UTF-8`},

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/tidwall/gjson"
 	"github.com/wasmauth/wasmauth/config/htpasswd"
+	"github.com/wasmauth/wasmauth/config/jsonv"
 	"github.com/wasmauth/wasmauth/config/normalize"
 	"github.com/wasmauth/wasmauth/config/rematch"
 )
@@ -70,21 +70,18 @@ func field(path, name string) string {
 	return path + "." + name
 }
 
-func typeName(r gjson.Result) string {
-	switch r.Type {
-	case gjson.Null:
-		return "null"
-	case gjson.False, gjson.True:
-		return "boolean"
-	case gjson.Number:
-		return "number"
-	case gjson.String:
-		return "string"
+func typeName(r jsonv.Value) string { return r.Kind.String() }
+
+// count is the number of entries of an optional list field (a present value
+// of the wrong type counts as one: its own error is reported elsewhere).
+func count(r jsonv.Value) int {
+	switch r.Kind {
+	case jsonv.Missing:
+		return 0
+	case jsonv.Array:
+		return len(r.Elems)
 	}
-	if r.IsArray() {
-		return "array"
-	}
-	return "object"
+	return 1
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
@@ -117,16 +114,16 @@ func (ps *parser) parse(data []byte) *Policy {
 		pol.finish()
 		return pol
 	}
-	data = data[start:end]
+	// Offsets in JSON errors count from the start of the original input.
 	if !utf8.Valid(data) {
 		ps.errf("$", "not valid UTF-8")
 		return nil
 	}
-	if !gjson.ValidBytes(data) {
-		ps.errf("$", "invalid JSON")
+	root, err := jsonv.Parse(data)
+	if err != nil {
+		ps.errf("$", "invalid JSON: "+err.Error())
 		return nil
 	}
-	root := gjson.ParseBytes(data)
 	f, ok := ps.fields("$", root, topFields)
 	if !ok {
 		return nil
@@ -248,14 +245,14 @@ func (pol *Policy) finish() {
 }
 
 // fields checks that r is an object with only allowed, non-repeated fields.
-func (ps *parser) fields(path string, r gjson.Result, allowed []string) (map[string]gjson.Result, bool) {
-	if !r.IsObject() {
+func (ps *parser) fields(path string, r jsonv.Value, allowed []string) (map[string]jsonv.Value, bool) {
+	if r.Kind != jsonv.Object {
 		ps.errf(path, "must be an object, got "+typeName(r))
 		return nil, false
 	}
-	out := map[string]gjson.Result{}
-	r.ForEach(func(k, v gjson.Result) bool {
-		name := k.String()
+	out := make(map[string]jsonv.Value, len(r.Members))
+	for _, m := range r.Members {
+		name, v := m.Key, m.Value
 		known := false
 		for _, a := range allowed {
 			if a == name {
@@ -271,65 +268,64 @@ func (ps *parser) fields(path string, r gjson.Result, allowed []string) (map[str
 		default:
 			out[name] = v
 		}
-		return true
-	})
+	}
 	return out, true
 }
 
-func hasKey(m map[string]gjson.Result, k string) bool {
+func hasKey(m map[string]jsonv.Value, k string) bool {
 	_, ok := m[k]
 	return ok
 }
 
-func (ps *parser) str(path string, r gjson.Result) (string, bool) {
-	if r.Type != gjson.String {
+func (ps *parser) str(path string, r jsonv.Value) (string, bool) {
+	if r.Kind != jsonv.String {
 		ps.errf(path, "must be a string, got "+typeName(r))
 		return "", false
 	}
 	return r.Str, true
 }
 
-func (ps *parser) boolean(path string, r gjson.Result) (bool, bool) {
-	if r.Type != gjson.True && r.Type != gjson.False {
+func (ps *parser) boolean(path string, r jsonv.Value) (bool, bool) {
+	if r.Kind != jsonv.Bool {
 		ps.errf(path, "must be a boolean, got "+typeName(r))
 		return false, false
 	}
-	return r.Type == gjson.True, true
+	return r.Bool, true
 }
 
-func (ps *parser) integer(path string, r gjson.Result, lo, hi int) (int, bool) {
-	if r.Type != gjson.Number {
+func (ps *parser) integer(path string, r jsonv.Value, lo, hi int) (int, bool) {
+	if r.Kind != jsonv.Number {
 		ps.errf(path, "must be an integer, got "+typeName(r))
 		return 0, false
 	}
 	// Istio hands pluginConfig over as a protobuf Struct, whose numbers are
 	// doubles: 1000000 may arrive as 1e+06. Accept any integral value.
-	f, err := strconv.ParseFloat(r.Raw, 64)
+	f, err := strconv.ParseFloat(r.Str, 64)
 	if err != nil {
-		ps.errf(path, "must be an integer, got "+r.Raw)
+		ps.errf(path, "must be an integer, got "+r.Str)
 		return 0, false
 	}
 	if f < float64(lo) || f > float64(hi) {
-		ps.errf(path, "out of range "+strconv.Itoa(lo)+".."+strconv.Itoa(hi)+", got "+r.Raw)
+		ps.errf(path, "out of range "+strconv.Itoa(lo)+".."+strconv.Itoa(hi)+", got "+r.Str)
 		return 0, false
 	}
 	if f != float64(int(f)) {
-		ps.errf(path, "must be an integer, got "+r.Raw)
+		ps.errf(path, "must be an integer, got "+r.Str)
 		return 0, false
 	}
 	return int(f), true
 }
 
-func (ps *parser) array(path string, r gjson.Result) ([]gjson.Result, bool) {
-	if !r.IsArray() {
+func (ps *parser) array(path string, r jsonv.Value) ([]jsonv.Value, bool) {
+	if r.Kind != jsonv.Array {
 		ps.errf(path, "must be an array, got "+typeName(r))
 		return nil, false
 	}
-	return r.Array(), true
+	return r.Elems, true
 }
 
 // strings parses an array of strings, reporting non-strings.
-func (ps *parser) strs(path string, r gjson.Result) ([]string, bool) {
+func (ps *parser) strs(path string, r jsonv.Value) ([]string, bool) {
 	items, ok := ps.array(path, r)
 	if !ok {
 		return nil, false
@@ -388,7 +384,7 @@ func (ps *parser) headerName(path, s string, pseudo bool) (string, bool) {
 	return h, true
 }
 
-func (ps *parser) metadataCredentials(r gjson.Result) (user, pass string) {
+func (ps *parser) metadataCredentials(r jsonv.Value) (user, pass string) {
 	const path = "metadata_credentials"
 	f, ok := ps.fields(path, r, []string{"username", "password"})
 	if !ok {
@@ -419,7 +415,7 @@ func (ps *parser) metadataCredentials(r gjson.Result) (user, pass string) {
 }
 
 // credentials parses a list of credential entries; users must be unique.
-func (ps *parser) credentials(path string, items []gjson.Result) (map[string]*Credential, bool) {
+func (ps *parser) credentials(path string, items []jsonv.Value) (map[string]*Credential, bool) {
 	out := make(map[string]*Credential, len(items))
 	first := map[string]int{}
 	good := true
@@ -490,7 +486,7 @@ func (ps *parser) credential(s string) (*Credential, string) {
 
 var ruleFields = []string{"name", "hosts", "prefix", "exact", "suffix", "request_methods", "credentials", "allow", "metadata"}
 
-func (ps *parser) rules(items []gjson.Result, users map[string]*Credential) []Rule {
+func (ps *parser) rules(items []jsonv.Value, users map[string]*Credential) []Rule {
 	out := make([]Rule, 0, len(items))
 	names := map[string]int{}
 	for i, it := range items {
@@ -542,7 +538,7 @@ func (ps *parser) rules(items []gjson.Result, users map[string]*Credential) []Ru
 		if v, ok := f["metadata"]; ok {
 			r.metadata = ps.metadataChecks(field(p, "metadata"), v)
 		}
-		if len(f["credentials"].Array()) == 0 && len(f["allow"].Array()) == 0 && len(f["metadata"].Array()) == 0 {
+		if count(f["credentials"]) == 0 && count(f["allow"]) == 0 && count(f["metadata"]) == 0 {
 			ps.errf(p, "rule checks nothing (set credentials, allow or metadata)")
 		}
 		out = append(out, r)
@@ -564,7 +560,7 @@ func validRuleName(s string) bool {
 }
 
 // matcher parses hosts, prefix|exact|suffix and request_methods.
-func (ps *parser) matcher(p string, f map[string]gjson.Result) (matcher, bool) {
+func (ps *parser) matcher(p string, f map[string]jsonv.Value) (matcher, bool) {
 	var m matcher
 	good := true
 	if v, ok := f["hosts"]; ok {
@@ -728,7 +724,7 @@ func (ps *parser) pathPattern(path string, kind pathKind, s string) (string, boo
 
 var checkOps = []string{"present", "absent", "exact", "prefix", "regex"}
 
-func (ps *parser) metadataChecks(path string, v gjson.Result) []MetadataCheck {
+func (ps *parser) metadataChecks(path string, v jsonv.Value) []MetadataCheck {
 	items, ok := ps.array(path, v)
 	if !ok {
 		return nil
