@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/examples/helloworld/helloworld"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/reflection"
 )
 
 // MaxMessageSize is the largest gRPC message the demo Greeter accepts and sends (the
@@ -56,10 +57,15 @@ func (Greeter) SayHello(ctx context.Context, in *helloworld.HelloRequest) (*hell
 	return &helloworld.HelloReply{Message: "Hello " + name}, nil
 }
 
-// NewGreeterServer returns a gRPC server with the Greeter registered.
+// ReflectionPrefix is the path prefix of the gRPC reflection service; route it to the
+// Greeter too so that grpcurl works without a .proto file.
+const ReflectionPrefix = "/grpc.reflection."
+
+// NewGreeterServer returns a gRPC server with the Greeter and server reflection registered.
 func NewGreeterServer() *grpc.Server {
 	s := grpc.NewServer(grpc.MaxRecvMsgSize(MaxMessageSize), grpc.MaxSendMsgSize(MaxMessageSize))
 	helloworld.RegisterGreeterServer(s, Greeter{})
+	reflection.Register(s) // lets grpcurl discover the service without a .proto file
 	return s
 }
 

@@ -46,7 +46,7 @@ func TestSharedDataCAS(t *testing.T) {
 		want  host.Status
 	}{
 		{"a", 0, host.StatusOK},
-		{"b", 0, host.StatusOK},  // unconditional
+		{"b", 0, host.StatusOK}, // unconditional
 		{"c", 12345, host.StatusCASMismatch},
 	}
 	for i, s := range steps {

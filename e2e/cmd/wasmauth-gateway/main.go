@@ -80,7 +80,7 @@ func run(logger *log.Logger, addr, module, config string, routeFlags, envFlags [
 		defer up.Close()
 		logger.Printf("demo upstreams: gRPC Greeter on %s (h2c), HTTP echo on %s", up.GRPCAddr, up.HTTPAddr)
 		if len(routeFlags) == 0 {
-			routeFlags = []string{"/helloworld.Greeter/=h2c://" + up.GRPCAddr, "/=http://" + up.HTTPAddr}
+			routeFlags = []string{"/helloworld.Greeter/=h2c://" + up.GRPCAddr, demo.ReflectionPrefix + "=h2c://" + up.GRPCAddr, "/=http://" + up.HTTPAddr}
 		}
 	}
 	if len(routeFlags) == 0 {
@@ -110,6 +110,9 @@ func run(logger *log.Logger, addr, module, config string, routeFlags, envFlags [
 		logger.Printf("route %s", r)
 	}
 	logger.Printf("listening on http://%s (HTTP/1.1 and h2c), filter %s (allocator %s), config %s", l.Addr(), module, g.Runtime().Allocator(), config)
+	if demoOn {
+		fmt.Fprint(os.Stdout, demo.Examples(l.Addr().String()))
+	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	go func() { <-sig; g.Close() }()

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -27,6 +28,19 @@ func RepoRoot() string {
 func Path(t testing.TB, name string) string {
 	t.Helper()
 	once.Do(func() {
+		// Test binaries of several packages run in parallel: one make at a time, so
+		// that none reads a module another is still writing.
+		lock, err := os.OpenFile(filepath.Join(os.TempDir(), "wasmauth-wasm-variants.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			buildErr = err
+			return
+		}
+		defer lock.Close()
+		if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+			buildErr = err
+			return
+		}
+		defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
 		cmd := exec.Command("make", "-s", "-C", RepoRoot(), "wasm-variants")
 		buildOut, buildErr = cmd.CombinedOutput()
 	})
