@@ -35,6 +35,9 @@ func TestGCTorture(t *testing.T) {
 				}
 				p.Close(context.Background())
 			}
+			if torture.ForcedGCs() == 0 {
+				t.Fatal("no collection was forced")
+			}
 			if !reflect.DeepEqual(results[0], results[1]) {
 				t.Fatalf("gctorture result differs:\nnormal:  %+v\ntorture: %+v", results[0], results[1])
 			}

@@ -41,6 +41,7 @@ type Runtime struct {
 	allocName string
 	start     time.Time
 	seq       atomic.Uint64
+	forcedGCs atomic.Int64
 
 	shared  sharedStore
 	queues  queueStore
@@ -110,6 +111,9 @@ func (r *Runtime) Exports() []string {
 	}
 	return out
 }
+
+// ForcedGCs returns how many collections GC-torture mode has forced so far.
+func (r *Runtime) ForcedGCs() int64 { return r.forcedGCs.Load() }
 
 // Close releases the runtime and every VM created from it.
 func (r *Runtime) Close(ctx context.Context) error { return r.rt.Close(ctx) }

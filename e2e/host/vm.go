@@ -176,6 +176,7 @@ func (vm *VM) call(c *Stream, name string, fn api.Function, n int) (uint64, erro
 // so that the guest call that led here fails.
 func (vm *VM) allocate(size uint32) uint32 {
 	if vm.fn.gc != nil {
+		vm.p.rt.forcedGCs.Add(1)
 		if err := vm.fn.gc.CallWithStack(vm.ctx, vm.astack[:]); err != nil {
 			panic(fmt.Errorf("%s: %w", GCExport, err))
 		}
