@@ -2,6 +2,37 @@
 // of the request and a config.Policy, plus a bounded memo of verified
 // slow-hash credentials. It does not import the proxy-wasm SDK, so it runs and
 // is tested natively as well as compiled with TinyGo.
+//
+// Order of evaluation (Decider.Decide):
+//
+//  1. The method must be an HTTP token of at most 32 bytes, else 400. Methods
+//     are case-sensitive: "get" is not "GET", so a rule listing GET does not
+//     match "get" (with default_action "deny" such a request gets 403).
+//  2. A policy without rules and exemptions allows everything without looking
+//     at the path (an empty configuration, like the plugin this replaces).
+//  3. The path is normalised (package config/normalize): query and fragment
+//     removed, percent-encoding decoded, ";params" removed from segments,
+//     repeated slashes merged, "." and ".." resolved (never above "/").
+//     Paths that backends could read differently are refused with 400: not
+//     starting with "/" (except "*" with OPTIONS), raw or encoded control
+//     characters, raw backslash, %2F/%5C/%3B, invalid or double
+//     percent-encoding, invalid UTF-8, percent-encoded dot segments (%2e%2e)
+//     and dot segments with parameters ("..;x"). Paths are case-sensitive.
+//     Patterns containing '?' are matched against "path?raw-query".
+//  4. The host is lowercased, its port and one trailing dot removed. An empty
+//     or malformed authority matches only rules without hosts.
+//  5. If an exemption matches: Exempt (no authentication at all).
+//  6. Every matching rule is checked in configuration order; the first that
+//     fails decides: missing/malformed/wrong credentials 401, an authenticated
+//     user that the rule does not allow 403, a failing metadata check 403.
+//  7. No matching rule: Unmatched (allowed), or 403 with default_action "deny".
+//
+// Credentials come from the authorization header (Basic, scheme
+// case-insensitive, one or more spaces, base64 padded or not, split at the
+// first colon); more than one authorization header, values over 8 KiB and
+// other schemes are invalid. Without an authorization header, the policy's
+// metadata credential keys are read (each must appear exactly once).
+// gRPC requests (content-type application/grpc*) get gRPC status codes.
 package auth
 
 // Request is what the decision looks at.
