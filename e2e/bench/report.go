@@ -325,9 +325,6 @@ func Machine(filterWasm []byte) []string {
 	if p := Producer(filterWasm, "processed-by"); p != "" {
 		out = append(out, "module built by: "+p)
 	}
-	if p := Producer(filterWasm, "language"); p != "" {
-		out = append(out, "module language: "+p)
-	}
 	return out
 }
 
