@@ -55,7 +55,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		failClosed(w, grpc, "wasm_paused_stream")
 		return
 	}
-	out := s.Request().Clone()
+	out := s.Request()
 	path := out.Value(":path")
 	route, transport, ok := g.routes.match(path)
 	if !ok {
@@ -249,7 +249,7 @@ func (b *requestBody) Read(p []byte) (int, error) {
 			}
 		}
 	}
-	if chunk := b.s.Body(); len(chunk) != n || (n > 0 && &chunk[0] != &p[0]) {
+	if chunk := b.s.RequestBodyChunk(); len(chunk) != n || (n > 0 && &chunk[0] != &p[0]) {
 		m := copy(p, chunk)
 		b.pending = append(b.pending[:0], chunk[m:]...)
 		n = m
@@ -310,7 +310,7 @@ func (b *responseBody) Read(p []byte) (int, error) {
 			}
 		}
 	}
-	if chunk := b.s.Body(); len(chunk) != n || (n > 0 && &chunk[0] != &p[0]) {
+	if chunk := b.s.ResponseBodyChunk(); len(chunk) != n || (n > 0 && &chunk[0] != &p[0]) {
 		m := copy(p, chunk)
 		b.pending = append(b.pending[:0], chunk[m:]...)
 		n = m

@@ -143,9 +143,14 @@ func (vm *VM) buffer(t BufferType) ([]byte, Status) {
 			return vm.pluginCfg, StatusOK
 		}
 		return nil, StatusNotFound
-	case BufferRequestBody, BufferResponseBody:
-		if c := vm.cur; c != nil && c.bodyActive && c.bodyType == t {
-			return c.body, StatusOK
+	case BufferRequestBody:
+		if c := vm.cur; c != nil && c.reqBodyOn {
+			return c.reqBody, StatusOK
+		}
+		return nil, StatusNotFound
+	case BufferResponseBody:
+		if c := vm.cur; c != nil && c.respBodyOn {
+			return c.respBody, StatusOK
 		}
 		return nil, StatusNotFound
 	}
@@ -456,7 +461,11 @@ func proxyFuncs(r *Runtime) map[string]funcDef {
 			end := min(start+uint64(u32(s, 2)), uint64(len(b)))
 			nb := make([]byte, 0, len(b)-int(end-start)+len(v))
 			nb = append(append(append(nb, b[:start]...), v...), b[end:]...)
-			vm.cur.body = nb
+			if t == BufferRequestBody {
+				vm.cur.reqBody = nb
+			} else {
+				vm.cur.respBody = nb
+			}
 			return st(StatusOK)
 		}, false},
 		"proxy_continue_stream": {i32s(1), func(vm *VM, s []uint64) uint32 {

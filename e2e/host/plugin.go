@@ -169,7 +169,8 @@ func (p *Plugin) Do(request Headers) (Result, error) {
 		return Result{}, err
 	}
 	act, err := s.RequestHeaders(request, true)
-	res := Result{Action: act, Local: s.LocalReply(), Upstream: s.Request()}
+	// Same goroutine, no other user of s: read the fields directly.
+	res := Result{Action: act, Local: s.local, Upstream: s.req}
 	if cerr := s.Close(); err == nil {
 		err = cerr
 	}

@@ -19,9 +19,10 @@ type Stream struct {
 	req, reqTrailers, resp, respTrailers   Headers
 	haveReq, haveReqT, haveResp, haveRespT bool
 
-	body       []byte
-	bodyType   BufferType
-	bodyActive bool
+	// Body chunks, one per direction (a bidirectional stream runs both at once); a
+	// body buffer is readable and writable only during its own callback.
+	reqBody, respBody     []byte
+	reqBodyOn, respBodyOn bool
 
 	local     *LocalReply
 	continued [4]bool
@@ -79,29 +80,51 @@ func (s *Stream) ID() uint32 { return s.id }
 func (s *Stream) VM() *VM { return s.vm }
 
 // LocalReply returns the local reply the filter sent, or nil.
-func (s *Stream) LocalReply() *LocalReply { return s.local }
+func (s *Stream) LocalReply() *LocalReply {
+	s.vm.mu.Lock()
+	defer s.vm.mu.Unlock()
+	return s.local
+}
 
-// Request returns the request headers as the filter left them (what goes upstream).
-func (s *Stream) Request() Headers { return s.req }
+// Request returns a copy of the request headers as the filter left them (what goes upstream).
+func (s *Stream) Request() Headers { return s.cloneLocked(&s.req) }
 
-// RequestTrailersMap returns the request trailers as the filter left them.
-func (s *Stream) RequestTrailersMap() Headers { return s.reqTrailers }
+// RequestTrailersMap returns a copy of the request trailers as the filter left them.
+func (s *Stream) RequestTrailersMap() Headers { return s.cloneLocked(&s.reqTrailers) }
 
-// Response returns the response headers as the filter left them.
-func (s *Stream) Response() Headers { return s.resp }
+// Response returns a copy of the response headers as the filter left them.
+func (s *Stream) Response() Headers { return s.cloneLocked(&s.resp) }
 
-// ResponseTrailersMap returns the response trailers as the filter left them.
-func (s *Stream) ResponseTrailersMap() Headers { return s.respTrailers }
+// ResponseTrailersMap returns a copy of the response trailers as the filter left them.
+func (s *Stream) ResponseTrailersMap() Headers { return s.cloneLocked(&s.respTrailers) }
 
-// Body returns the body chunk of the last RequestBody or ResponseBody call, with any
-// change the filter made to it (proxy_set_buffer_bytes).
-func (s *Stream) Body() []byte { return s.body }
+func (s *Stream) cloneLocked(h *Headers) Headers {
+	s.vm.mu.Lock()
+	defer s.vm.mu.Unlock()
+	return h.Clone()
+}
+
+// RequestBodyChunk returns the chunk of the last RequestBody call, with any change the
+// filter made to it (proxy_set_buffer_bytes). Call it from the goroutine that called
+// RequestBody.
+func (s *Stream) RequestBodyChunk() []byte { return s.reqBody }
+
+// ResponseBodyChunk is RequestBodyChunk for ResponseBody.
+func (s *Stream) ResponseBodyChunk() []byte { return s.respBody }
 
 // Continued reports whether the filter called proxy_continue_stream for t.
-func (s *Stream) Continued(t StreamType) bool { return s.continued[t] }
+func (s *Stream) Continued(t StreamType) bool {
+	s.vm.mu.Lock()
+	defer s.vm.mu.Unlock()
+	return s.continued[t]
+}
 
 // Reset reports whether the filter called proxy_close_stream for t.
-func (s *Stream) Reset(t StreamType) bool { return s.reset[t] }
+func (s *Stream) Reset(t StreamType) bool {
+	s.vm.mu.Lock()
+	defer s.vm.mu.Unlock()
+	return s.reset[t]
+}
 
 var errEnded = errors.New("stream already closed or answered by a local reply")
 
@@ -139,16 +162,19 @@ func (s *Stream) bodyCallback(name string, t BufferType, chunk []byte, eos bool)
 	if s.ended || s.local != nil {
 		return ActionPause, errEnded
 	}
-	s.body, s.bodyType, s.bodyActive = chunk, t, true
-	fn := vm.fn.reqBody
+	fn, on := vm.fn.reqBody, &s.reqBodyOn
 	if t == BufferResponseBody {
-		fn = vm.fn.respBody
+		fn, on, s.respBody = vm.fn.respBody, &s.respBodyOn, chunk
+	} else {
+		s.reqBody = chunk
 	}
 	if fn == nil {
 		return ActionContinue, nil
 	}
+	*on = true
 	vm.stack[0], vm.stack[1], vm.stack[2] = uint64(s.id), uint64(len(chunk)), b2u(eos)
 	r, err := vm.call(s, name, fn, 3)
+	*on = false
 	return Action(uint32(r)), err
 }
 
@@ -161,7 +187,6 @@ func (s *Stream) RequestTrailers(h Headers) (Action, error) {
 		return ActionPause, errEnded
 	}
 	s.reqTrailers, s.haveReqT = lowerNames(nil, h), true
-	s.bodyActive = false
 	if vm.fn.reqTrailers == nil {
 		return ActionContinue, nil
 	}
@@ -179,7 +204,6 @@ func (s *Stream) ResponseHeaders(h Headers, endOfStream bool) (Action, error) {
 		return ActionPause, errEnded
 	}
 	s.resp, s.haveResp = lowerNames(nil, h), true
-	s.bodyActive = false
 	if vm.fn.respHeaders == nil {
 		return ActionContinue, nil
 	}
@@ -197,7 +221,6 @@ func (s *Stream) ResponseTrailers(h Headers) (Action, error) {
 		return ActionPause, errEnded
 	}
 	s.respTrailers, s.haveRespT = lowerNames(nil, h), true
-	s.bodyActive = false
 	if vm.fn.respTrailers == nil {
 		return ActionContinue, nil
 	}
@@ -216,7 +239,6 @@ func (s *Stream) Close() error {
 		return nil
 	}
 	s.ended = true
-	s.bodyActive = false
 	defer delete(vm.contexts, s.id)
 	if vm.failed != nil || vm.closed {
 		return nil // nothing to finalise in a dead VM; the failure was already reported
