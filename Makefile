@@ -120,6 +120,14 @@ e2e-kind: ## kind + Istio end-to-end test (needs docker; installs kind v0.33.0 i
 	@command -v kind >/dev/null 2>&1 || test -x out/bin/kind || GOBIN=$(CURDIR)/out/bin go install sigs.k8s.io/kind@v0.33.0
 	cd e2e/kind && PATH="$(CURDIR)/out/bin:$$PATH" WASMAUTH_E2E_KIND=1 go test -count=1 -timeout 45m -v -run TestKindE2E .
 
+# --- Benchmarks (e2e/bench): the filter against a no-op filter built the same way, in the same run.
+BENCH_FLAGS ?=
+
+.PHONY: bench
+bench: wasm-variants ## Benchmarks vs the no-op filter; prints one table, writes out/bench.md (~3-5 min)
+	@command -v h2load >/dev/null 2>&1 || echo "bench: h2load not found (apt-get install -y nghttp2-client): gateway rows will be skipped" >&2
+	cd e2e && go run ./bench/cmd/wasmauth-bench -root .. -out ../out/bench.md $(BENCH_FLAGS)
+
 .PHONY: clean
 clean: ## Remove build output
 	rm -rf out
