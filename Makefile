@@ -66,8 +66,16 @@ reproducible: out/wasmauth.wasm ## Check that two clean builds are byte-identica
 	@cmp out/repro/a.wasm out/repro/b.wasm && cmp out/repro/a.wasm out/wasmauth.wasm
 	@echo "reproducible: two builds are byte-identical ($$(sha256sum out/repro/a.wasm | cut -d' ' -f1))"
 
+# Debian packages the tests use besides the toolchain: real non-Go clients (curl, python3-grpcio),
+# h2load (nghttp2-client), htpasswd (apache2-utils) for live hash vectors, wasm-objdump (wabt).
+TEST_PACKAGES := curl python3-grpcio nghttp2-client apache2-utils wabt
+
+.PHONY: test-packages
+test-packages:
+	@build/install-packages.sh $(TEST_PACKAGES)
+
 .PHONY: test
-test: wasm-variants ## Run every Go module's tests (native and against the compiled module)
+test: test-packages wasm-variants ## Run every Go module's tests (native and against the compiled module)
 	@for m in $(GO_MODULES); do \
 		echo "== go test $$m"; \
 		(cd $$m && go test -count=1 ./...) || exit 1; \
@@ -79,6 +87,14 @@ lint: ## gofmt, go vet and a TinyGo compile of the filter
 	@bad=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$bad" ]; then echo "gofmt needed:"; echo "$$bad"; exit 1; fi
 	@for m in $(GO_MODULES); do echo "== go vet $$m"; (cd $$m && go vet ./...) || exit 1; done
 	$(TINYGO) build $(TINYGO_FLAGS) -tags=$(PLUGIN_TAGS) -o /dev/null ./filter
+
+# --- Local gateway: the compiled filter on the project's own wazero host (e2e/gateway).
+RUN_ADDR ?= 127.0.0.1:8080
+RUN_CONFIG ?= manifests/base/wasmplugin.yaml
+
+.PHONY: run
+run: out/wasmauth.wasm ## Run the filter in the local gateway (demo gRPC Greeter + HTTP echo); prints curl/grpcurl commands
+	cd e2e && go run ./cmd/wasmauth-gateway -demo -addr $(RUN_ADDR) -module ../out/wasmauth.wasm -config ../$(RUN_CONFIG)
 
 # --- OCI image (build/oci, its own Go module) ---
 VARIANT ?= compat
@@ -124,7 +140,7 @@ e2e-kind: ## kind + Istio end-to-end test (needs docker; installs kind v0.33.0 i
 BENCH_FLAGS ?=
 
 .PHONY: bench
-bench: wasm-variants ## Benchmarks vs the no-op filter; prints one table, writes out/bench.md (~3-5 min)
+bench: test-packages wasm-variants ## Benchmarks vs the no-op filter; prints one table, writes out/bench.md (~3-5 min)
 	@command -v h2load >/dev/null 2>&1 || echo "bench: h2load not found (apt-get install -y nghttp2-client): gateway rows will be skipped" >&2
 	cd e2e && go run ./bench/cmd/wasmauth-bench -root .. -out ../out/bench.md $(BENCH_FLAGS)
 

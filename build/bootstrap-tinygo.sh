@@ -55,19 +55,7 @@ fi
 command -v go >/dev/null || die "go is not on PATH; install Go first (https://go.dev/doc/install)"
 
 # 2. Debian packages, only those that are missing.
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	command -v apt-get >/dev/null || die "missing packages ${missing[*]} and no apt-get: install them by hand"
-	sudo=""
-	[ "$(id -u)" -eq 0 ] || sudo="sudo"
-	log "installing Debian packages: ${missing[*]}"
-	$sudo apt-get update -qq >&2 || die "apt-get update failed"
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
-		die "apt-get install ${missing[*]} failed"
-fi
+"$here/install-packages.sh" "${APT_PACKAGES[@]}"
 for tool in "clang-$LLVM_MAJOR" "wasm-ld-$LLVM_MAJOR" wasm-opt; do
 	command -v "$tool" >/dev/null || die "$tool not found on PATH after installing packages"
 done
