@@ -91,3 +91,27 @@ func TestCacheDisabled(t *testing.T) {
 		t.Fatalf("cache_size 0: %+v", s)
 	}
 }
+
+// TestPolicySharedAcrossDeciders runs deciders on one Policy concurrently
+// (run with -race): the Policy must be read-only after Parse.
+func TestPolicySharedAcrossDeciders(t *testing.T) {
+	p := policy(t, `{"users":[`+bcryptUser+`,"alice:a"],"exemptions":[{"prefix":"/h"}],"basic_auth_rules":[{"prefix":"/","allow":["*"],"metadata":[{"name":"x","regex":"v[0-9]"}]}]}`)
+	done := make(chan bool)
+	for g := 0; g < 4; g++ {
+		go func() {
+			d := NewDecider(p)
+			ok := true
+			for i := 0; i < 50; i++ {
+				ok = ok && d.Decide(req("GET", "h", "/x", "authorization", basic("alice:a"), "x", "v1")).Outcome == Allow
+				ok = ok && d.Decide(req("GET", "h", "/h")).Outcome == Exempt
+				ok = ok && d.Decide(req("GET", "h", "/x", "authorization", basic("bob:s3cr:et pass"), "x", "v2")).Outcome == Allow
+			}
+			done <- ok
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if !<-done {
+			t.Error("concurrent decisions differ")
+		}
+	}
+}
