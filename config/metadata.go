@@ -1,9 +1,8 @@
 package config
 
 import (
+	"regexp"
 	"strings"
-
-	"github.com/wasmauth/wasmauth/config/rematch"
 )
 
 type checkOp uint8
@@ -22,7 +21,7 @@ type MetadataCheck struct {
 	name  string
 	op    checkOp
 	value string
-	re    *rematch.Regexp
+	re    *regexp.Regexp
 }
 
 // Name is the lowercase header name checked.
@@ -31,7 +30,7 @@ func (m *MetadataCheck) Name() string { return m.name }
 // Eval reports whether the request headers pass the check. present: the header
 // appears; absent: it does not; exact/prefix/regex: it appears exactly once
 // and its value matches (a repeated header fails: its meaning is ambiguous).
-// Regexes (package config/rematch: an RE2 subset) match the whole value.
+// Regexes match the whole value.
 func (m *MetadataCheck) Eval(headers [][2]string) bool {
 	count := 0
 	value := ""

@@ -2,14 +2,14 @@ package config
 
 import (
 	"encoding/base64"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tidwall/gjson"
 	"github.com/wasmauth/wasmauth/config/htpasswd"
-	"github.com/wasmauth/wasmauth/config/jsonv"
 	"github.com/wasmauth/wasmauth/config/normalize"
-	"github.com/wasmauth/wasmauth/config/rematch"
 )
 
 // Parse parses a pluginConfig JSON document. Empty input, whitespace and {}
@@ -36,9 +36,8 @@ import (
 // '?' is matched against "path?raw-query"), request_methods (none = every
 // method; other methods are not checked by the rule), credentials, allow
 // (names from users, "*" = all of them) and metadata (checks on headers:
-// {"name", one of present, absent, exact, prefix, regex}; regex is the RE2
-// subset of package config/rematch, matched against the whole value). A rule
-// must check something.
+// {"name", one of present, absent, exact, prefix, regex}). A rule must check
+// something.
 //
 // Credential entries are "user:password" (split at the first colon),
 // base64("user:password"), or "user:<hash>" where the hash is bcrypt, apr1,
@@ -70,18 +69,21 @@ func field(path, name string) string {
 	return path + "." + name
 }
 
-func typeName(r jsonv.Value) string { return r.Kind.String() }
-
-// count is the number of entries of an optional list field (a present value
-// of the wrong type counts as one: its own error is reported elsewhere).
-func count(r jsonv.Value) int {
-	switch r.Kind {
-	case jsonv.Missing:
-		return 0
-	case jsonv.Array:
-		return len(r.Elems)
+func typeName(r gjson.Result) string {
+	switch r.Type {
+	case gjson.Null:
+		return "null"
+	case gjson.False, gjson.True:
+		return "boolean"
+	case gjson.Number:
+		return "number"
+	case gjson.String:
+		return "string"
 	}
-	return 1
+	if r.IsArray() {
+		return "array"
+	}
+	return "object"
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
@@ -114,16 +116,16 @@ func (ps *parser) parse(data []byte) *Policy {
 		pol.finish()
 		return pol
 	}
-	// Offsets in JSON errors count from the start of the original input.
+	data = data[start:end]
 	if !utf8.Valid(data) {
 		ps.errf("$", "not valid UTF-8")
 		return nil
 	}
-	root, err := jsonv.Parse(data)
-	if err != nil {
-		ps.errf("$", "invalid JSON: "+err.Error())
+	if !gjson.ValidBytes(data) {
+		ps.errf("$", "invalid JSON")
 		return nil
 	}
+	root := gjson.ParseBytes(data)
 	f, ok := ps.fields("$", root, topFields)
 	if !ok {
 		return nil
@@ -245,14 +247,14 @@ func (pol *Policy) finish() {
 }
 
 // fields checks that r is an object with only allowed, non-repeated fields.
-func (ps *parser) fields(path string, r jsonv.Value, allowed []string) (map[string]jsonv.Value, bool) {
-	if r.Kind != jsonv.Object {
+func (ps *parser) fields(path string, r gjson.Result, allowed []string) (map[string]gjson.Result, bool) {
+	if !r.IsObject() {
 		ps.errf(path, "must be an object, got "+typeName(r))
 		return nil, false
 	}
-	out := make(map[string]jsonv.Value, len(r.Members))
-	for _, m := range r.Members {
-		name, v := m.Key, m.Value
+	out := map[string]gjson.Result{}
+	r.ForEach(func(k, v gjson.Result) bool {
+		name := k.String()
 		known := false
 		for _, a := range allowed {
 			if a == name {
@@ -268,64 +270,65 @@ func (ps *parser) fields(path string, r jsonv.Value, allowed []string) (map[stri
 		default:
 			out[name] = v
 		}
-	}
+		return true
+	})
 	return out, true
 }
 
-func hasKey(m map[string]jsonv.Value, k string) bool {
+func hasKey(m map[string]gjson.Result, k string) bool {
 	_, ok := m[k]
 	return ok
 }
 
-func (ps *parser) str(path string, r jsonv.Value) (string, bool) {
-	if r.Kind != jsonv.String {
+func (ps *parser) str(path string, r gjson.Result) (string, bool) {
+	if r.Type != gjson.String {
 		ps.errf(path, "must be a string, got "+typeName(r))
 		return "", false
 	}
 	return r.Str, true
 }
 
-func (ps *parser) boolean(path string, r jsonv.Value) (bool, bool) {
-	if r.Kind != jsonv.Bool {
+func (ps *parser) boolean(path string, r gjson.Result) (bool, bool) {
+	if r.Type != gjson.True && r.Type != gjson.False {
 		ps.errf(path, "must be a boolean, got "+typeName(r))
 		return false, false
 	}
-	return r.Bool, true
+	return r.Type == gjson.True, true
 }
 
-func (ps *parser) integer(path string, r jsonv.Value, lo, hi int) (int, bool) {
-	if r.Kind != jsonv.Number {
+func (ps *parser) integer(path string, r gjson.Result, lo, hi int) (int, bool) {
+	if r.Type != gjson.Number {
 		ps.errf(path, "must be an integer, got "+typeName(r))
 		return 0, false
 	}
 	// Istio hands pluginConfig over as a protobuf Struct, whose numbers are
 	// doubles: 1000000 may arrive as 1e+06. Accept any integral value.
-	f, err := strconv.ParseFloat(r.Str, 64)
+	f, err := strconv.ParseFloat(r.Raw, 64)
 	if err != nil {
-		ps.errf(path, "must be an integer, got "+r.Str)
+		ps.errf(path, "must be an integer, got "+r.Raw)
 		return 0, false
 	}
 	if f < float64(lo) || f > float64(hi) {
-		ps.errf(path, "out of range "+strconv.Itoa(lo)+".."+strconv.Itoa(hi)+", got "+r.Str)
+		ps.errf(path, "out of range "+strconv.Itoa(lo)+".."+strconv.Itoa(hi)+", got "+r.Raw)
 		return 0, false
 	}
 	if f != float64(int(f)) {
-		ps.errf(path, "must be an integer, got "+r.Str)
+		ps.errf(path, "must be an integer, got "+r.Raw)
 		return 0, false
 	}
 	return int(f), true
 }
 
-func (ps *parser) array(path string, r jsonv.Value) ([]jsonv.Value, bool) {
-	if r.Kind != jsonv.Array {
+func (ps *parser) array(path string, r gjson.Result) ([]gjson.Result, bool) {
+	if !r.IsArray() {
 		ps.errf(path, "must be an array, got "+typeName(r))
 		return nil, false
 	}
-	return r.Elems, true
+	return r.Array(), true
 }
 
 // strings parses an array of strings, reporting non-strings.
-func (ps *parser) strs(path string, r jsonv.Value) ([]string, bool) {
+func (ps *parser) strs(path string, r gjson.Result) ([]string, bool) {
 	items, ok := ps.array(path, r)
 	if !ok {
 		return nil, false
@@ -384,7 +387,7 @@ func (ps *parser) headerName(path, s string, pseudo bool) (string, bool) {
 	return h, true
 }
 
-func (ps *parser) metadataCredentials(r jsonv.Value) (user, pass string) {
+func (ps *parser) metadataCredentials(r gjson.Result) (user, pass string) {
 	const path = "metadata_credentials"
 	f, ok := ps.fields(path, r, []string{"username", "password"})
 	if !ok {
@@ -415,7 +418,7 @@ func (ps *parser) metadataCredentials(r jsonv.Value) (user, pass string) {
 }
 
 // credentials parses a list of credential entries; users must be unique.
-func (ps *parser) credentials(path string, items []jsonv.Value) (map[string]*Credential, bool) {
+func (ps *parser) credentials(path string, items []gjson.Result) (map[string]*Credential, bool) {
 	out := make(map[string]*Credential, len(items))
 	first := map[string]int{}
 	good := true
@@ -486,7 +489,7 @@ func (ps *parser) credential(s string) (*Credential, string) {
 
 var ruleFields = []string{"name", "hosts", "prefix", "exact", "suffix", "request_methods", "credentials", "allow", "metadata"}
 
-func (ps *parser) rules(items []jsonv.Value, users map[string]*Credential) []Rule {
+func (ps *parser) rules(items []gjson.Result, users map[string]*Credential) []Rule {
 	out := make([]Rule, 0, len(items))
 	names := map[string]int{}
 	for i, it := range items {
@@ -538,7 +541,7 @@ func (ps *parser) rules(items []jsonv.Value, users map[string]*Credential) []Rul
 		if v, ok := f["metadata"]; ok {
 			r.metadata = ps.metadataChecks(field(p, "metadata"), v)
 		}
-		if count(f["credentials"]) == 0 && count(f["allow"]) == 0 && count(f["metadata"]) == 0 {
+		if len(f["credentials"].Array()) == 0 && len(f["allow"].Array()) == 0 && len(f["metadata"].Array()) == 0 {
 			ps.errf(p, "rule checks nothing (set credentials, allow or metadata)")
 		}
 		out = append(out, r)
@@ -560,7 +563,7 @@ func validRuleName(s string) bool {
 }
 
 // matcher parses hosts, prefix|exact|suffix and request_methods.
-func (ps *parser) matcher(p string, f map[string]jsonv.Value) (matcher, bool) {
+func (ps *parser) matcher(p string, f map[string]gjson.Result) (matcher, bool) {
 	var m matcher
 	good := true
 	if v, ok := f["hosts"]; ok {
@@ -724,7 +727,7 @@ func (ps *parser) pathPattern(path string, kind pathKind, s string) (string, boo
 
 var checkOps = []string{"present", "absent", "exact", "prefix", "regex"}
 
-func (ps *parser) metadataChecks(path string, v jsonv.Value) []MetadataCheck {
+func (ps *parser) metadataChecks(path string, v gjson.Result) []MetadataCheck {
 	items, ok := ps.array(path, v)
 	if !ok {
 		return nil
@@ -792,9 +795,14 @@ func (ps *parser) metadataChecks(path string, v jsonv.Value) []MetadataCheck {
 				good = false
 				break
 			}
-			re, err := rematch.Compile(s)
+			if _, err := regexp.Compile(s); err != nil {
+				ps.errf(fp, "invalid regex: "+strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+				good = false
+				break
+			}
+			re, err := regexp.Compile("^(?:" + s + ")$")
 			if err != nil {
-				ps.errf(fp, "invalid regex: "+err.Error())
+				ps.errf(fp, "invalid regex")
 				good = false
 				break
 			}
