@@ -121,6 +121,10 @@ func (ps *parser) parse(data []byte) *Policy {
 		ps.errf("$", "not valid UTF-8")
 		return nil
 	}
+	if off, ok := depthOK(data); !ok {
+		ps.errf("$", "nesting deeper than "+strconv.Itoa(MaxDepth)+" levels at offset "+strconv.Itoa(off))
+		return nil
+	}
 	if !gjson.ValidBytes(data) {
 		ps.errf("$", "invalid JSON")
 		return nil
@@ -215,6 +219,40 @@ func (ps *parser) parse(data []byte) *Policy {
 	pol.ruleIdx = newIndex(ms)
 	pol.finish()
 	return pol
+}
+
+// MaxDepth bounds the nesting of the configuration document. gjson validates
+// recursively, and under TinyGo the wasm stack is small: deeply nested input
+// would trap the VM instead of being refused.
+const MaxDepth = 64
+
+// depthOK scans data (outside strings) and reports whether arrays and objects
+// nest at most MaxDepth deep; if not, it returns the offset where the limit
+// is crossed. It does not validate anything else.
+func depthOK(data []byte) (int, bool) {
+	depth := 0
+	inString := false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		switch {
+		case inString:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+			if depth > MaxDepth {
+				return i, false
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return 0, true
 }
 
 // finish picks the dummy credential for unknown users.
@@ -725,6 +763,47 @@ func (ps *parser) pathPattern(path string, kind pathKind, s string) (string, boo
 	return s, true
 }
 
+// Regex limits: Go's regexp compiles recursively, and the TinyGo wasm stack
+// overflows (a trap, not an error) long before regexp's own nesting limit.
+const (
+	MaxRegexLen     = 1024
+	MaxRegexNesting = 32
+)
+
+// regexNesting returns the deepest nesting of groups in a regex, ignoring
+// escaped parentheses and those inside character classes.
+func regexNesting(re string) int {
+	depth, max := 0, 0
+	inClass := false
+	for i := 0; i < len(re); i++ {
+		switch c := re[i]; {
+		case c == '\\':
+			i++
+		case inClass:
+			if c == ']' {
+				inClass = false
+			}
+		case c == '[':
+			inClass = true
+			// A ']' right after '[' or '[^' is a literal.
+			if i+1 < len(re) && re[i+1] == '^' {
+				i++
+			}
+			if i+1 < len(re) && re[i+1] == ']' {
+				i++
+			}
+		case c == '(':
+			depth++
+			if depth > max {
+				max = depth
+			}
+		case c == ')':
+			depth--
+		}
+	}
+	return max
+}
+
 var checkOps = []string{"present", "absent", "exact", "prefix", "regex"}
 
 func (ps *parser) metadataChecks(path string, v gjson.Result) []MetadataCheck {
@@ -792,6 +871,11 @@ func (ps *parser) metadataChecks(path string, v gjson.Result) []MetadataCheck {
 		case "regex":
 			s, ok := ps.str(fp, f[op])
 			if !ok {
+				good = false
+				break
+			}
+			if len(s) > MaxRegexLen || regexNesting(s) > MaxRegexNesting {
+				ps.errf(fp, "regex longer than "+strconv.Itoa(MaxRegexLen)+" bytes or nesting deeper than "+strconv.Itoa(MaxRegexNesting)+" groups")
 				good = false
 				break
 			}
