@@ -85,6 +85,14 @@ func (d *Decider) Decide(r *Request) Verdict {
 	if !d.p.HasMatchers() {
 		return d.unmatched(v)
 	}
+	if duplicatePseudo(r.Headers) {
+		v.deny(DenyBadRequest, ReasonDuplicatePseudo)
+		return v
+	}
+	if hasFragment(r.Path) {
+		v.deny(DenyBadRequest, ReasonFragment)
+		return v
+	}
 	path, query, err := normalize.Path(r.Path)
 	if err != nil {
 		v.deny(DenyBadRequest, err.Error())
@@ -96,6 +104,13 @@ func (d *Decider) Decide(r *Request) Verdict {
 		return v
 	}
 	host, hostOK := normalize.Host(r.Authority)
+	if r.Authority != "" && (!hostOK || !hostLabelsOK(host)) {
+		// A malformed authority could still be routed to a protected virtual host
+		// (Envoy matches "host:*" domains, strips ports and trailing dots its own
+		// way): refuse it rather than treat it as "no host".
+		v.deny(DenyBadRequest, ReasonBadAuthority)
+		return v
+	}
 	t := config.Target{Host: host, HostOK: hostOK, Path: path, Query: query, HasQuery: hasQuery, Method: r.Method}
 
 	var exempt bool
@@ -104,6 +119,10 @@ func (d *Decider) Decide(r *Request) Verdict {
 		v.Outcome, v.Reason = Exempt, ReasonExempt
 		return v
 	}
+	// Exemptions match the method exactly (they only ever widen access), rules match
+	// it case-insensitively: backends that upper-case methods (WSGI, many frameworks)
+	// would otherwise serve "post" as a POST that no rule checked.
+	t.Method = upperMethod(r.Method)
 	d.ids = d.p.MatchRules(&t, d.ids, &d.scratch)
 	if len(d.ids) == 0 {
 		return d.unmatched(v)
@@ -347,4 +366,66 @@ func isGRPC(headers [][2]string) bool {
 		return true
 	}
 	return false
+}
+
+// duplicatePseudo reports whether :method, :authority or :path appears more than
+// once: hosts differ in which copy they use, so such a request is refused.
+func duplicatePseudo(headers [][2]string) bool {
+	var m, a, p int
+	for i := range headers {
+		switch headers[i][0] {
+		case ":method":
+			m++
+		case ":authority":
+			a++
+		case ":path":
+			p++
+		}
+	}
+	return m > 1 || a > 1 || p > 1
+}
+
+// hasFragment reports whether the raw path contains '#'. A fragment is never sent
+// in a request target; a backend that does not strip it may resolve "/a#/../b"
+// differently from the path the rules saw.
+func hasFragment(raw string) bool {
+	for i := 0; i < len(raw); i++ {
+		if raw[i] == '#' {
+			return true
+		}
+	}
+	return false
+}
+
+// hostLabelsOK reports whether a normalised host has no empty label (no leading
+// dot, no "..", no trailing dot left after normalisation removed one).
+func hostLabelsOK(h string) bool {
+	if h == "" || h[0] == '[' {
+		return true
+	}
+	if h[0] == '.' || h[len(h)-1] == '.' {
+		return false
+	}
+	for i := 1; i < len(h); i++ {
+		if h[i] == '.' && h[i-1] == '.' {
+			return false
+		}
+	}
+	return true
+}
+
+// upperMethod returns m upper-cased (m itself when it has no lower-case letter).
+func upperMethod(m string) string {
+	for i := 0; i < len(m); i++ {
+		if c := m[i]; c >= 'a' && c <= 'z' {
+			b := []byte(m)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'a' && b[j] <= 'z' {
+					b[j] -= 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return m
 }

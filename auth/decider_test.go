@@ -232,7 +232,8 @@ func TestExemptionsDefaultDenyMethodsAndGRPC(t *testing.T) {
 	check(t, "exempt other host", d, req("GET", "api.example.com", "/public/a"), missing)
 	check(t, "traversal out of exemption", d, req("GET", "h", "/healthz/../admin"), missing)
 	check(t, "unlisted method default deny", d, req("DELETE", "h", "/x"), denyUnmatched)
-	check(t, "lowercase method is another method", d, req("get", "h", "/x"), denyUnmatched)
+	check(t, "rules check a lowercase method like its uppercase form", d, req("get", "h", "/x"), missing)
+	check(t, "exemptions compare the method exactly", d, req("get", "h", "/prometheus"), missing)
 	check(t, "invalid method", d, req("GE T", "h", "/x"), want{outcome: DenyBadRequest, status: 400, rule: -1, reason: ReasonInvalidMethod})
 	check(t, "empty method", d, req("", "h", "/x"), want{outcome: DenyBadRequest, status: 400, rule: -1})
 	check(t, "long method", d, req(strings.Repeat("G", 33), "h", "/x"), want{outcome: DenyBadRequest, status: 400, rule: -1})
@@ -272,13 +273,13 @@ func TestExemptionsDefaultDenyMethodsAndGRPC(t *testing.T) {
 func TestHostilePaths(t *testing.T) {
 	d := NewDecider(policy(t, `{"basic_auth_rules":[{"prefix":"/admin","credentials":["a:b"]}]}`))
 	for _, p := range []string{"/admin%2f", "/x/..%2fadmin", "/admin%5c", "/x\\admin", "/%2561dmin", "/admin%00", "/admin\n", "/ad%zzmin",
-		"/admin%", "admin", "", "/%ff", "http://evil/admin", "/x/..;/admin", "/%2e%2e/admin", "/admin%3b"} {
+		"/admin%", "admin", "", "/%ff", "http://evil/admin", "/x/..;/admin", "/%2e%2e/admin", "/admin%3b", "/admin#x", "/x#/../admin"} {
 		v := d.Decide(req("GET", "h", p))
 		if v.Outcome != DenyBadRequest || v.Status != 400 || v.Reason == "" || strings.Contains(v.Reason, "admin") {
 			t.Errorf("%q: %v %d %q, want 400", p, v.Outcome, v.Status, v.Reason)
 		}
 	}
-	for _, p := range []string{"//admin", "/./admin", "/x/../admin", "/admin;jsessionid=1", "/%61dmin", "/adm%69n/x", "/admin?x", "/admin#x", "/x;y/../admin"} {
+	for _, p := range []string{"//admin", "/./admin", "/x/../admin", "/admin;jsessionid=1", "/%61dmin", "/adm%69n/x", "/admin?x", "/x;y/../admin"} {
 		v := d.Decide(req("GET", "h", p))
 		if v.Outcome != DenyUnauthenticated {
 			t.Errorf("%q reached /admin without credentials: %v", p, v.Outcome)
@@ -294,9 +295,12 @@ func TestHostlessAuthority(t *testing.T) {
 	d := NewDecider(policy(t, `{"basic_auth_rules":[
 		{"prefix":"/","hosts":["*.example.com"],"credentials":["a:b"]},
 		{"prefix":"/all","credentials":["a:b"]}]}`))
-	for _, h := range []string{"", "a b.example.com", "x.example.com\x00", "@x.example.com"} {
-		check(t, "bad host "+h, d, req("GET", h, "/x"), unmatched)
-		check(t, "bad host hostless rule "+h, d, req("GET", h, "/all"), want{outcome: DenyUnauthenticated, status: 401, rule: 1})
+	check(t, "empty host", d, req("GET", "", "/x"), unmatched)
+	check(t, "empty host hostless rule", d, req("GET", "", "/all"), want{outcome: DenyUnauthenticated, status: 401, rule: 1})
+	// A malformed authority may still be routed to a protected virtual host: refused.
+	for _, h := range []string{"a b.example.com", "x.example.com\x00", "@x.example.com", "x.example.com:http",
+		"x.example.com..", ".x.example.com", "a..example.com", "::1", "[::1", "x.example.com:1:2"} {
+		check(t, "bad host "+h, d, req("GET", h, "/all"), want{outcome: DenyBadRequest, status: 400, rule: -1, reason: ReasonBadAuthority})
 	}
 }
 

@@ -5,11 +5,11 @@
 //
 // Order of evaluation (Decider.Decide):
 //
-//  1. The method must be an HTTP token of at most 32 bytes, else 400. Methods
-//     are case-sensitive: "get" is not "GET", so a rule listing GET does not
-//     match "get" (with default_action "deny" such a request gets 403).
+//  1. The method must be an HTTP token of at most 32 bytes, else 400.
 //  2. A policy without rules and exemptions allows everything without looking
 //     at the path (an empty configuration, like the plugin this replaces).
+//     Otherwise a request with more than one :method, :authority or :path, or
+//     with a '#' in :path, is refused with 400.
 //  3. The path is normalised (package config/normalize): query and fragment
 //     removed, percent-encoding decoded, ";params" removed from segments,
 //     repeated slashes merged, "." and ".." resolved (never above "/").
@@ -20,9 +20,14 @@
 //     and dot segments with parameters ("..;x"). Paths are case-sensitive.
 //     Patterns containing '?' are matched against "path?raw-query".
 //  4. The host is lowercased, its port and one trailing dot removed. An empty
-//     or malformed authority matches only rules without hosts.
-//  5. If an exemption matches: Exempt (no authentication at all).
-//  6. Every matching rule is checked in configuration order; the first that
+//     authority matches only rules without hosts; a malformed one (bad port,
+//     characters outside a host name, unbracketed or unterminated IPv6, empty
+//     labels) is refused with 400.
+//  5. If an exemption matches: Exempt (no authentication at all). Exemptions
+//     compare the method exactly.
+//  6. Rules compare the method case-insensitively ("post" is checked by a rule
+//     listing POST, because many backends upper-case methods). Every matching
+//     rule is checked in configuration order; the first that
 //     fails decides: missing/malformed/wrong credentials 401, an authenticated
 //     user that the rule does not allow 403, a failing metadata check 403.
 //  7. No matching rule: Unmatched (allowed), or 403 with default_action "deny".
@@ -99,6 +104,9 @@ const (
 	ReasonNoRule               = "no rule matches"
 	ReasonInvalidMethod        = "invalid method"
 	ReasonAsterisk             = "asterisk-form path is only valid for OPTIONS"
+	ReasonDuplicatePseudo      = "duplicated :method, :authority or :path"
+	ReasonFragment             = "path contains a fragment"
+	ReasonBadAuthority         = "malformed authority"
 	ReasonAuthenticated        = "authenticated"
 	ReasonExempt               = "exempt"
 	ReasonNoCheck              = "all checks passed"

@@ -61,10 +61,9 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 func (h *httpContext) prepareUpstream(headers [][2]string, v *auth.Verdict) {
 	pol := h.plugin.policy
 	if name := pol.ForwardUserHeader(); name != "" {
-		// A client-sent copy is never trusted, whatever the verdict.
-		if hasHeader(headers, name) {
-			removeHeader(name)
-		}
+		// A client-sent copy is never trusted, whatever the verdict: nor one spelled
+		// with '_' for '-', which CGI/WSGI-style backends read as the same header.
+		removeSpoofed(headers, name)
 		if v.User != "" {
 			if err := proxywasm.AddHttpRequestHeader(name, v.User); err != nil {
 				proxywasm.LogError("wasmauth: cannot set " + name + ": " + err.Error())
@@ -74,13 +73,11 @@ func (h *httpContext) prepareUpstream(headers [][2]string, v *auth.Verdict) {
 	// Credentials are stripped only when this filter consumed them, so that unprotected
 	// routes keep their own Authorization headers (bearer tokens of other services).
 	if pol.StripCredentials() && v.User != "" {
-		if hasHeader(headers, "authorization") {
-			removeHeader("authorization")
-		}
+		removeAll(headers, "authorization")
 		user, pass := pol.MetadataCredentialKeys()
 		for _, k := range [...]string{user, pass} {
-			if k != "" && hasHeader(headers, k) {
-				removeHeader(k)
+			if k != "" {
+				removeAll(headers, k)
 			}
 		}
 	}
@@ -103,13 +100,53 @@ func (h *httpContext) reply(status int, message string, grpcStatus int32, header
 
 var plainText = [][2]string{{"content-type", "text/plain; charset=utf-8"}}
 
-func hasHeader(headers [][2]string, name string) bool {
+// removeAll removes every copy of name. Envoy removes all values in one call; the
+// call is repeated once per copy for hosts that remove one value at a time.
+func removeAll(headers [][2]string, name string) {
 	for _, kv := range headers {
 		if kv[0] == name {
-			return true
+			removeHeader(name)
 		}
 	}
-	return false
+}
+
+// removeSpoofed removes every header whose name equals name once '_' is read as '-'.
+func removeSpoofed(headers [][2]string, name string) {
+	for i, kv := range headers {
+		if !sameHeaderName(kv[0], name) {
+			continue
+		}
+		seen := false
+		for _, prev := range headers[:i] {
+			if prev[0] == kv[0] {
+				seen = true
+				break
+			}
+		}
+		if !seen {
+			removeAll(headers, kv[0])
+		}
+	}
+}
+
+// sameHeaderName compares lowercase header names, treating '_' and '-' as equal.
+func sameHeaderName(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x == '_' {
+			x = '-'
+		}
+		if y == '_' {
+			y = '-'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 func removeHeader(name string) {
@@ -151,7 +188,7 @@ func logDenial(r *auth.Request, v *auth.Verdict, ruleNames []string) {
 	if v.User != "" {
 		line += " user=" + strconv.Quote(v.User)
 	}
-	line += " method=" + strconv.Quote(r.Method) + " host=" + strconv.Quote(truncate(r.Authority)) + " path=" + strconv.Quote(path)
+	line += " method=" + strconv.Quote(truncate(r.Method)) + " host=" + strconv.Quote(truncate(r.Authority)) + " path=" + strconv.Quote(path)
 	if v.GRPC {
 		line += " grpc=true"
 	}
