@@ -27,12 +27,28 @@ type Decider struct {
 	memo    [4]memoEntry // per-request verification results
 	nmemo   int
 	stats   Stats
+	thr     Throttle
 }
+
+// Throttle limits authentication attempts (package auth/throttle implements it
+// over proxy-wasm shared data).
+type Throttle interface {
+	// Blocked returns for how many more seconds attempts from client or for user
+	// are refused; 0 when they are not. client or user may be empty (unknown).
+	Blocked(client string, user []byte) int
+	// Failure records one failed authentication.
+	Failure(client string, user []byte)
+}
+
+// SetThrottle makes the Decider consult t before verifying credentials and
+// report failures to it; nil turns throttling off.
+func (d *Decider) SetThrottle(t Throttle) { d.thr = t }
 
 // Stats counts the expensive work a Decider did (for tests and metrics).
 type Stats struct {
 	SlowVerifications uint64 // slow-hash verifications actually run (cache misses + dummy checks)
 	CacheHits         uint64
+	Throttled         uint64 // requests refused by the throttle
 }
 
 type memoEntry struct {
@@ -67,6 +83,8 @@ type credState struct {
 	present   bool // some credential was sent
 	valid     bool // it parsed
 	user, pwd []byte
+	throttled bool // the throttle was consulted for this request
+	retry     int  // seconds to wait, when throttled
 }
 
 // Decide returns the verdict for r. It never panics on any input and never
@@ -139,6 +157,7 @@ func (d *Decider) Decide(r *Request) Verdict {
 			if o != Allow {
 				v.Rule = int(id)
 				v.deny(o, reason)
+				v.RetryAfter = cs.retry
 				return v
 			}
 			user = name
@@ -182,11 +201,27 @@ func (d *Decider) authenticate(rule *config.Rule, r *Request, cs *credState) (st
 	if !cs.parsed {
 		d.parseCredentials(r, cs)
 	}
+	if d.thr != nil && !cs.throttled {
+		// Before any verification: a blocked client or user costs no hashing.
+		cs.throttled = true
+		var user []byte
+		if cs.present && cs.valid {
+			user = cs.user
+		}
+		if s := d.thr.Blocked(r.Client, user); s > 0 {
+			cs.retry = s
+			d.stats.Throttled++
+			return "", DenyThrottled, ReasonThrottled
+		}
+	}
 	if !cs.present {
 		return "", DenyUnauthenticated, ReasonMissingCredentials
 	}
 	if !cs.valid {
 		d.burnDummy() // a malformed value costs what a wrong password costs
+		if d.thr != nil {
+			d.thr.Failure(r.Client, nil)
+		}
 		return "", DenyUnauthenticated, ReasonMalformedCredentials
 	}
 	name := string(cs.user) // configured names are compared, never this copy returned
@@ -197,6 +232,7 @@ func (d *Decider) authenticate(rule *config.Rule, r *Request, cs *credState) (st
 	global := d.p.User(name)
 	if global != nil {
 		if !d.verify(global, cs.user, cs.pwd) {
+			d.failure(r, cs)
 			return "", DenyUnauthenticated, ReasonBadCredentials
 		}
 		if !rule.Allows(name) {
@@ -207,7 +243,15 @@ func (d *Decider) authenticate(rule *config.Rule, r *Request, cs *credState) (st
 	if local == nil {
 		d.burnDummy()
 	}
+	d.failure(r, cs)
 	return "", DenyUnauthenticated, ReasonBadCredentials
+}
+
+// failure reports a wrong password (or unknown user) to the throttle.
+func (d *Decider) failure(r *Request, cs *credState) {
+	if d.thr != nil {
+		d.thr.Failure(r.Client, cs.user)
+	}
 }
 
 // burnDummy spends about the cost of one real verification; the result is ignored.

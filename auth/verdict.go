@@ -38,12 +38,20 @@
 // other schemes are invalid. Without an authorization header, the policy's
 // metadata credential keys are read (each must appear exactly once).
 // gRPC requests (content-type application/grpc*) get gRPC status codes.
+//
+// With a Throttle (Decider.SetThrottle), a request that reaches authentication
+// is first checked against it: a blocked client address (Request.Client) or
+// user name gets 429 before any password is verified, and every wrong password
+// or malformed credential is reported to it as a failure. Missing credentials
+// (a browser's first request) and authenticated users that a rule does not
+// allow are not failures.
 package auth
 
 // Request is what the decision looks at.
 type Request struct {
 	Method, Authority, Path string      // :method, :authority (or Host), :path as received (raw)
 	Headers                 [][2]string // all request headers as the host gives them (lowercase names, may repeat)
+	Client                  string      // client address for throttling ("" = unknown); see Decider.SetThrottle
 }
 
 // Outcome is the kind of decision.
@@ -58,9 +66,10 @@ const (
 	DenyForbidden                      // 403: authenticated but not allowed, or a metadata check failed
 	DenyBadRequest                     // 400: malformed or hostile request (path, method)
 	DenyUnmatched                      // 403: no rule matched and default_action is deny
+	DenyThrottled                      // 429: too many failed authentications from this client or for this user
 )
 
-var outcomeNames = [...]string{"allow", "exempt", "unmatched", "deny_unauthenticated", "deny_forbidden", "deny_bad_request", "deny_unmatched"}
+var outcomeNames = [...]string{"allow", "exempt", "unmatched", "deny_unauthenticated", "deny_forbidden", "deny_bad_request", "deny_unmatched", "deny_throttled"}
 
 // String returns a lowercase name for logs and metrics ("allow", "deny_forbidden", ...).
 func (o Outcome) String() string {
@@ -75,9 +84,10 @@ func (o Outcome) Denied() bool { return o >= DenyUnauthenticated }
 
 // gRPC status codes used in denials.
 const (
-	grpcInvalidArgument  = 3
-	grpcPermissionDenied = 7
-	grpcUnauthenticated  = 16
+	grpcInvalidArgument   = 3
+	grpcPermissionDenied  = 7
+	grpcResourceExhausted = 8
+	grpcUnauthenticated   = 16
 )
 
 // Verdict is the decision for one request.
@@ -91,6 +101,7 @@ type Verdict struct {
 	User       string // authenticated user name (for forwarding), "" if none
 	Reason     string // for the log line; never a password, never the user name of a failed authentication
 	DryRun     bool   // policy is dry-run: the filter must not deny (Outcome still says what would happen)
+	RetryAfter int    // on DenyThrottled: seconds until the block ends (for a retry-after header)
 }
 
 // Reasons (Verdict.Reason). The bad-request reasons come from package
@@ -107,6 +118,7 @@ const (
 	ReasonDuplicatePseudo      = "duplicated :method, :authority or :path"
 	ReasonFragment             = "path contains a fragment"
 	ReasonBadAuthority         = "malformed authority"
+	ReasonThrottled            = "too many failed authentications"
 	ReasonAuthenticated        = "authenticated"
 	ReasonExempt               = "exempt"
 	ReasonNoCheck              = "all checks passed"
@@ -131,6 +143,11 @@ func (v *Verdict) deny(o Outcome, reason string) {
 		v.Status, v.Message = 403, "no rule matches"
 		if v.GRPC {
 			v.GRPCStatus = grpcPermissionDenied
+		}
+	case DenyThrottled:
+		v.Status, v.Message = 429, "too many failed attempts"
+		if v.GRPC {
+			v.GRPCStatus = grpcResourceExhausted
 		}
 	case DenyBadRequest:
 		v.Status, v.Message = 400, "bad request"

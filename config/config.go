@@ -58,6 +58,7 @@ type Policy struct {
 	cacheSize     int
 	dummy         *Credential
 	slow          bool
+	throttle      *Throttle
 }
 
 // Realm is the realm announced in WWW-Authenticate (default "istio"); it

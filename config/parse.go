@@ -29,6 +29,8 @@ import (
 //	metadata_credentials  {"username": key, "password": key}: gRPC metadata credentials
 //	dry_run               bool: decide and report, never deny
 //	cache_size            int 0..1048576, default 1024: verified slow-hash cache entries
+//	throttle              {max_failures, window_seconds, block_seconds, per, buckets}:
+//	                      brute-force throttling (off when absent; see Throttle)
 //
 // A rule has: name ([a-z0-9_-]{1,64}, unique, default "rule<i>"), hosts
 // (exact, "*.suffix" or "prefix.*"; none = every host), exactly one of prefix,
@@ -100,7 +102,7 @@ func newPolicy() *Policy {
 
 var topFields = []string{
 	"realm", "basic_auth_rules", "users", "exemptions", "default_action", "forward_user_header",
-	"strip_credentials", "metadata_credentials", "dry_run", "cache_size",
+	"strip_credentials", "metadata_credentials", "dry_run", "cache_size", "throttle",
 }
 
 func (ps *parser) parse(data []byte) *Policy {
@@ -208,6 +210,9 @@ func (ps *parser) parse(data []byte) *Policy {
 		if n, ok := ps.integer("cache_size", r, 0, MaxCacheSize); ok {
 			pol.cacheSize = n
 		}
+	}
+	if r, ok := f["throttle"]; ok {
+		pol.throttle = ps.throttleSettings(r)
 	}
 	if len(ps.errs) > 0 {
 		return nil

@@ -39,6 +39,9 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 			req.Path = kv[1]
 		}
 	}
+	if p.throttled {
+		req.Client = clientAddress()
+	}
 	v := p.decider.Decide(&req)
 	p.metrics.record(&v)
 
@@ -46,8 +49,11 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 		logDenial(&req, &v, p.policy.RuleNames())
 		if !v.DryRun {
 			var extra [][2]string
-			if v.Status == 401 {
+			switch v.Status {
+			case 401:
 				extra = p.challenge
+			case 429:
+				extra = [][2]string{{"retry-after", itoa(v.RetryAfter)}, plainText[0]}
 			}
 			h.reply(v.Status, v.Message, v.GRPCStatus, extra)
 			return types.ActionPause
@@ -187,6 +193,9 @@ func logDenial(r *auth.Request, v *auth.Verdict, ruleNames []string) {
 	}
 	if v.User != "" {
 		line += " user=" + strconv.Quote(v.User)
+	}
+	if r.Client != "" {
+		line += " client=" + strconv.Quote(truncate(r.Client))
 	}
 	line += " method=" + strconv.Quote(truncate(r.Method)) + " host=" + strconv.Quote(truncate(r.Authority)) + " path=" + strconv.Quote(path)
 	if v.GRPC {

@@ -15,6 +15,7 @@ const (
 	metricDeniedUnauth      = "wasmauth.denied_unauthenticated"
 	metricDeniedForbidden   = "wasmauth.denied_forbidden"
 	metricDeniedBadRequest  = "wasmauth.denied_bad_request"
+	metricDeniedThrottled   = "wasmauth.denied_throttled"
 	metricDryRunWouldDeny   = "wasmauth.dry_run_would_deny"
 	metricRulePrefix        = "wasmauth.rule."
 	metricRuleAllowedSuffix = ".allowed"
@@ -25,7 +26,7 @@ const (
 type metrics struct {
 	allowed, exempt, unmatched                  proxywasm.MetricCounter
 	deniedUnauth, deniedForbidden, deniedBadReq proxywasm.MetricCounter
-	dryRun                                      proxywasm.MetricCounter
+	dryRun, deniedThrottled                     proxywasm.MetricCounter
 	ruleAllowed, ruleDenied                     []proxywasm.MetricCounter
 }
 
@@ -38,6 +39,7 @@ func newMetrics(ruleNames []string) *metrics {
 		deniedForbidden: proxywasm.DefineCounterMetric(metricDeniedForbidden),
 		deniedBadReq:    proxywasm.DefineCounterMetric(metricDeniedBadRequest),
 		dryRun:          proxywasm.DefineCounterMetric(metricDryRunWouldDeny),
+		deniedThrottled: proxywasm.DefineCounterMetric(metricDeniedThrottled),
 	}
 	for _, name := range ruleNames {
 		m.ruleAllowed = append(m.ruleAllowed, proxywasm.DefineCounterMetric(metricRulePrefix+name+metricRuleAllowedSuffix))
@@ -62,6 +64,8 @@ func (m *metrics) record(v *auth.Verdict) {
 		m.deniedForbidden.Increment(1)
 	case auth.DenyBadRequest:
 		m.deniedBadReq.Increment(1)
+	case auth.DenyThrottled:
+		m.deniedThrottled.Increment(1)
 	}
 	if v.DryRun && v.Status != 0 {
 		m.dryRun.Increment(1)

@@ -7,6 +7,7 @@ import (
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 
 	"github.com/wasmauth/wasmauth/auth"
+	"github.com/wasmauth/wasmauth/auth/throttle"
 	"github.com/wasmauth/wasmauth/config"
 )
 
@@ -28,6 +29,9 @@ type pluginContext struct {
 	metrics *metrics
 	// challenge is the 401 reply's header list, built once.
 	challenge [][2]string
+	// throttled is set when brute-force throttling is on (requests then need the
+	// client address).
+	throttled bool
 }
 
 // OnPluginStart parses the pluginConfig. A configuration that cannot be used makes the
@@ -47,6 +51,15 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	}
 	p.policy = policy
 	p.decider = auth.NewDecider(policy)
+	if t, ok := policy.Throttle(); ok {
+		lim, err := throttle.New(t, sharedStore{}, pluginNamespace(), nowMillis)
+		if err != nil {
+			proxywasm.LogCritical("wasmauth: cannot start throttling: " + err.Error())
+			return types.OnPluginStartStatusFailed
+		}
+		p.decider.SetThrottle(lim)
+		p.throttled = true
+	}
 	p.metrics = newMetrics(policy.RuleNames())
 	p.challenge = [][2]string{
 		{"www-authenticate", `Basic realm="` + policy.Realm() + `"`},
