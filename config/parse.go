@@ -44,8 +44,23 @@ import (
 // Credential entries are "user:password" (split at the first colon),
 // base64("user:password"), or "user:<hash>" where the hash is bcrypt, apr1,
 // MD5-crypt, SHA-256/512-crypt, {SHA} or {SSHA} as htpasswd writes them.
+//
+// users_from_env names an environment variable of the VM holding more user
+// entries, one per line (htpasswd format; blank lines and lines starting with '#'
+// are skipped). Parse does not read the environment: it checks the name only, and
+// accepts allow lists naming users it cannot see (an offline check of a manifest).
+// The filter uses ParseWithEnv.
 func Parse(data []byte) (*Policy, error) {
-	ps := &parser{}
+	return ParseWithEnv(data, nil)
+}
+
+// ParseWithEnv is Parse with an environment: users_from_env is read through
+// lookup (os.LookupEnv in the filter) and its entries are merged into users. A
+// missing or empty variable is an error, so a gateway whose Secret is missing
+// refuses the configuration instead of running without users. A nil lookup
+// behaves like Parse.
+func ParseWithEnv(data []byte, lookup func(string) (string, bool)) (*Policy, error) {
+	ps := &parser{lookup: lookup}
 	pol := ps.parse(data)
 	if len(ps.errs) > 0 {
 		return nil, ps.errs
@@ -56,6 +71,10 @@ func Parse(data []byte) (*Policy, error) {
 type parser struct {
 	errs   Errors
 	nextID int
+	lookup func(string) (string, bool)
+	// usersUnseen is set when users_from_env names a variable that was not read
+	// (Parse without environment): allow lists may then name users it cannot see.
+	usersUnseen bool
 }
 
 func (ps *parser) errf(path, msg string) {
@@ -102,7 +121,7 @@ func newPolicy() *Policy {
 
 var topFields = []string{
 	"realm", "basic_auth_rules", "users", "exemptions", "default_action", "forward_user_header",
-	"strip_credentials", "metadata_credentials", "dry_run", "cache_size", "throttle",
+	"strip_credentials", "metadata_credentials", "dry_run", "cache_size", "throttle", "users_from_env",
 }
 
 func (ps *parser) parse(data []byte) *Policy {
@@ -148,10 +167,14 @@ func (ps *parser) parse(data []byte) *Policy {
 			}
 		}
 	}
+	var userIndex map[string]int
 	if r, ok := f["users"]; ok {
 		if items, ok := ps.array("users", r); ok {
-			pol.users, _ = ps.credentials("users", items)
+			pol.users, userIndex = ps.credentials("users", items)
 		}
+	}
+	if r, ok := f["users_from_env"]; ok {
+		ps.usersFromEnv(r, pol.users, userIndex)
 	}
 	if r, ok := f["basic_auth_rules"]; ok {
 		if items, ok := ps.array("basic_auth_rules", r); ok {
@@ -460,33 +483,30 @@ func (ps *parser) metadataCredentials(r gjson.Result) (user, pass string) {
 	return user, pass
 }
 
-// credentials parses a list of credential entries; users must be unique.
-func (ps *parser) credentials(path string, items []gjson.Result) (map[string]*Credential, bool) {
+// credentials parses a list of credential entries; users must be unique. It
+// returns the entries by user and the index of each user's entry.
+func (ps *parser) credentials(path string, items []gjson.Result) (map[string]*Credential, map[string]int) {
 	out := make(map[string]*Credential, len(items))
 	first := map[string]int{}
-	good := true
 	for i, it := range items {
 		p := elem(path, i)
 		s, ok := ps.str(p, it)
 		if !ok {
-			good = false
 			continue
 		}
 		c, msg := ps.credential(s)
 		if c == nil {
 			ps.errf(p, msg)
-			good = false
 			continue
 		}
 		if j, dup := first[c.user]; dup {
 			ps.errf(p, "duplicate user "+strconv.Quote(c.user)+" (first at "+elem(path, j)+")")
-			good = false
 			continue
 		}
 		first[c.user] = i
 		out[c.user] = c
 	}
-	return out, good
+	return out, first
 }
 
 // credential parses one entry; on failure it returns nil and a message that
@@ -570,13 +590,15 @@ func (ps *parser) rules(items []gjson.Result, users map[string]*Credential) []Ru
 					switch {
 					case n == "*":
 						r.allowAll = true
+					case users[n] == nil && ps.usersUnseen:
+						r.allow[n] = true // may come from users_from_env
 					case users[n] == nil:
 						ps.errf(elem(field(p, "allow"), j), "unknown user "+strconv.Quote(n)+" (not in users)")
 					default:
 						r.allow[n] = true
 					}
 				}
-				if r.allowAll && len(users) == 0 {
+				if r.allowAll && len(users) == 0 && !ps.usersUnseen {
 					ps.errf(field(p, "allow"), `"*" allows every entry of users, but users is empty`)
 				}
 			}

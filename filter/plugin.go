@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
@@ -42,7 +43,8 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 		proxywasm.LogCritical("wasmauth: cannot read the plugin configuration: " + err.Error())
 		return types.OnPluginStartStatusFailed
 	}
-	policy, err := config.Parse(data)
+	// The environment is the VM's (WasmPlugin vmConfig.env): users_from_env reads it.
+	policy, err := config.ParseWithEnv(data, os.LookupEnv)
 	if err != nil {
 		for _, line := range strings.Split(err.Error(), "\n") {
 			proxywasm.LogCritical("wasmauth: invalid pluginConfig: " + line)
