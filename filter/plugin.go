@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"strings"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
@@ -44,7 +43,7 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 		return types.OnPluginStartStatusFailed
 	}
 	// The environment is the VM's (WasmPlugin vmConfig.env): users_from_env reads it.
-	policy, err := config.ParseWithEnv(data, os.LookupEnv)
+	policy, err := config.ParseWithEnv(data, lookupEnv)
 	if err != nil {
 		for _, line := range strings.Split(err.Error(), "\n") {
 			proxywasm.LogCritical("wasmauth: invalid pluginConfig: " + line)
