@@ -43,7 +43,7 @@ func throttleStatus(t *testing.T, p *host.Plugin, authorization string) (int, st
 const e2eThrottleConfig = `{
   "users": ["alice:Alice-E2E-Pw", "bob:Bob-E2E-Pw"],
   "basic_auth_rules": [{"prefix": "/admin", "allow": ["*"]}],
-  "throttle": {"max_failures": 4, "window_seconds": 60, "block_seconds": 1, "buckets": 32}
+  "throttle": {"max_failures": 4, "window_seconds": 60, "block_seconds": 1, "buckets": 65536}
 }`
 
 // TestThrottleAcrossVMs: failures are counted in the host's shared data, so failures
@@ -86,7 +86,7 @@ func TestThrottleAcrossVMs(t *testing.T) {
 		t.Errorf("salt in shared data: %q %v", v, ok)
 	}
 	for _, k := range []string{"c/", "u/"} {
-		for i := 0; i < 32; i++ {
+		for i := 0; i < 65536; i++ { // every bucket: 65536 makes a salt collision between the two users or clients very unlikely
 			if _, _, ok := rt.SharedData("wasmauth.throttle/wasmauth/" + k + itoa(i)); ok {
 				keys++
 			}
