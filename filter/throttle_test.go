@@ -15,7 +15,7 @@ const throttleConfig = `{
   "realm": "thr",
   "users": ["alice:Alice-Thr-Pw1", "bob:$2y$05$.trEkaTqhdo1BvVcCa3jQO.txCYjT8jJjLncei0QYicE/WLDKQkg6"],
   "basic_auth_rules": [{"name": "admin", "prefix": "/admin", "allow": ["*"]}],
-  "throttle": {"max_failures": 3, "window_seconds": 60, "block_seconds": 120, "per": ["client", "user"], "buckets": 64}
+  "throttle": {"max_failures": 3, "window_seconds": 60, "block_seconds": 120, "per": ["client", "user"], "buckets": 65536}
 }`
 
 // throttleReply sends one request from client and returns the local reply (nil if it continued).
