@@ -17,18 +17,8 @@ func TestHostileCorpus(t *testing.T) {
 	}
 	d := NewDecider(p)
 	for _, c := range behaviour.HostileCases() {
-		r := &Request{Headers: c.Request}
-		for _, h := range c.Request {
-			switch h[0] {
-			case ":method":
-				r.Method = h[1]
-			case ":authority":
-				r.Authority = h[1]
-			case ":path":
-				r.Path = h[1]
-			}
-		}
-		v := d.Decide(r)
+		r := NewRequest(c.Request)
+		v := d.Decide(&r)
 		if v.Status != c.Want.Status || v.GRPCStatus != c.Want.GRPCStatus {
 			t.Errorf("%s: %v status %d grpc %d (%s), want %d grpc %d", c.Name, v.Outcome, v.Status, v.GRPCStatus, v.Reason, c.Want.Status, c.Want.GRPCStatus)
 		}

@@ -54,6 +54,24 @@ type Request struct {
 	Client                  string      // client address for throttling ("" = unknown); see Decider.SetThrottle
 }
 
+// NewRequest returns the Request for a header list as the host gives it, with Method,
+// Authority and Path taken from the pseudo-headers (the last copy of each; Decide
+// refuses a request that repeats one).
+func NewRequest(headers [][2]string) Request {
+	r := Request{Headers: headers}
+	for _, kv := range headers {
+		switch kv[0] {
+		case ":method":
+			r.Method = kv[1]
+		case ":authority":
+			r.Authority = kv[1]
+		case ":path":
+			r.Path = kv[1]
+		}
+	}
+	return r
+}
+
 // Outcome is the kind of decision.
 type Outcome uint8
 

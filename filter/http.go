@@ -28,17 +28,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 		h.reply(500, "internal error", 13, nil)
 		return types.ActionPause
 	}
-	req := auth.Request{Headers: headers}
-	for _, kv := range headers {
-		switch kv[0] {
-		case ":method":
-			req.Method = kv[1]
-		case ":authority":
-			req.Authority = kv[1]
-		case ":path":
-			req.Path = kv[1]
-		}
-	}
+	req := auth.NewRequest(headers)
 	if p.throttled {
 		req.Client = clientAddress()
 	}
