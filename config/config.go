@@ -48,7 +48,8 @@ type Policy struct {
 	rules         []Rule
 	ruleIdx       *index
 	exemptIdx     *index
-	users         map[string]*Credential
+	users         map[string]*Credential // during parsing; then frozen into userTab
+	userTab       strMap[*Credential]
 	defaultAction Action
 	forwardUser   string
 	strip         bool
@@ -108,7 +109,10 @@ func (p *Policy) Rule(i int) *Rule { return &p.rules[i] }
 func (p *Policy) HasMatchers() bool { return len(p.rules) > 0 || len(p.exemptIdx.methods) > 0 }
 
 // User returns the top-level user entry with this name, or nil.
-func (p *Policy) User(name string) *Credential { return p.users[name] }
+func (p *Policy) User(name string) *Credential { c, _ := p.userTab.get(name); return c }
+
+// UserBytes is User for a name held in a byte slice; it does not allocate.
+func (p *Policy) UserBytes(name []byte) *Credential { c, _ := p.userTab.getBytes(name); return c }
 
 // Dummy returns the most expensive credential in the policy (or a plaintext
 // stand-in): checking an unknown user's password against it costs about what
@@ -135,9 +139,11 @@ func (p *Policy) Exempt(t *Target, dst []int32, scratch *[]int32) ([]int32, bool
 type Rule struct {
 	name     string
 	matcher  matcher
-	byUser   map[string]*Credential // the rule's own credentials
+	byUser   map[string]*Credential // the rule's own credentials, during parsing
+	allow    map[string]bool        // allowed top-level users, during parsing
+	creds    strMap[*Credential]    // byUser, frozen
+	allowed  strMap[struct{}]       // allow, frozen
 	allowAll bool                   // allow: ["*"]
-	allow    map[string]bool        // allowed top-level users
 	metadata []MetadataCheck
 }
 
@@ -147,14 +153,32 @@ func (r *Rule) Name() string { return r.name }
 // NeedsCredentials reports whether the rule authenticates (has credentials or
 // an allow list); a rule without is a metadata-only rule.
 func (r *Rule) NeedsCredentials() bool {
-	return len(r.byUser) > 0 || r.allowAll || len(r.allow) > 0
+	return r.creds.len() > 0 || r.allowAll || r.allowed.len() > 0
 }
 
 // Credential returns the rule's own credential entry for user, or nil.
-func (r *Rule) Credential(user string) *Credential { return r.byUser[user] }
+func (r *Rule) Credential(user string) *Credential { c, _ := r.creds.get(user); return c }
+
+// CredentialBytes is Credential for a name held in a byte slice; it does not allocate.
+func (r *Rule) CredentialBytes(user []byte) *Credential { c, _ := r.creds.getBytes(user); return c }
 
 // Allows reports whether the top-level user may pass this rule.
-func (r *Rule) Allows(user string) bool { return r.allowAll || r.allow[user] }
+func (r *Rule) Allows(user string) bool {
+	if r.allowAll {
+		return true
+	}
+	_, ok := r.allowed.get(user)
+	return ok
+}
+
+// AllowsBytes is Allows for a name held in a byte slice; it does not allocate.
+func (r *Rule) AllowsBytes(user []byte) bool {
+	if r.allowAll {
+		return true
+	}
+	_, ok := r.allowed.getBytes(user)
+	return ok
+}
 
 // Metadata returns the rule's metadata checks (do not modify).
 func (r *Rule) Metadata() []MetadataCheck { return r.metadata }

@@ -37,20 +37,26 @@ type matcher struct {
 // per distinct key length, so the cost depends on the lengths in use, never on
 // the number of keys.
 type lenMap struct {
-	m    map[string][]int32
-	lens []int // distinct key lengths, ascending
+	building map[string][]int32 // during construction; then frozen into m
+	m        strMap[[]int32]
+	lens     []int // distinct key lengths, ascending
 }
 
 func (l *lenMap) add(key string, id int32) {
-	if l.m == nil {
-		l.m = map[string][]int32{}
+	if l.building == nil {
+		l.building = map[string][]int32{}
 	}
-	if _, ok := l.m[key]; !ok {
+	if _, ok := l.building[key]; !ok {
 		if i, found := slices.BinarySearch(l.lens, len(key)); !found {
 			l.lens = slices.Insert(l.lens, i, len(key))
 		}
 	}
-	l.m[key] = append(l.m[key], id)
+	l.building[key] = append(l.building[key], id)
+}
+
+func (l *lenMap) freeze() {
+	l.m = newStrMap(l.building)
+	l.building = nil
 }
 
 // prefixes appends the ids of every key that is a prefix of s (strict when
@@ -60,7 +66,9 @@ func (l *lenMap) prefixes(s string, proper bool, dst []int32) []int32 {
 		if n > len(s) || proper && n == len(s) {
 			break
 		}
-		dst = append(dst, l.m[s[:n]]...)
+		if ids, ok := l.m.get(s[:n]); ok {
+			dst = append(dst, ids...)
+		}
 	}
 	return dst
 }
@@ -71,25 +79,28 @@ func (l *lenMap) suffixes(s string, proper bool, dst []int32) []int32 {
 		if n > len(s) || proper && n == len(s) {
 			break
 		}
-		dst = append(dst, l.m[s[len(s)-n:]]...)
+		if ids, ok := l.m.get(s[len(s)-n:]); ok {
+			dst = append(dst, ids...)
+		}
 	}
 	return dst
 }
 
 // pathIndex holds the path patterns of the matchers that share one host pattern.
 type pathIndex struct {
-	exact  map[string][]int32
-	prefix lenMap
-	suffix lenMap
+	exactBuilding map[string][]int32 // during construction; then frozen into exact
+	exact         strMap[[]int32]
+	prefix        lenMap
+	suffix        lenMap
 }
 
 func (p *pathIndex) add(kind pathKind, pattern string, id int32) {
 	switch kind {
 	case pathExact:
-		if p.exact == nil {
-			p.exact = map[string][]int32{}
+		if p.exactBuilding == nil {
+			p.exactBuilding = map[string][]int32{}
 		}
-		p.exact[pattern] = append(p.exact[pattern], id)
+		p.exactBuilding[pattern] = append(p.exactBuilding[pattern], id)
 	case pathPrefix:
 		p.prefix.add(pattern, id)
 	case pathSuffix:
@@ -97,9 +108,16 @@ func (p *pathIndex) add(kind pathKind, pattern string, id int32) {
 	}
 }
 
+func (p *pathIndex) freeze() {
+	p.exact = newStrMap(p.exactBuilding)
+	p.exactBuilding = nil
+	p.prefix.freeze()
+	p.suffix.freeze()
+}
+
 func (p *pathIndex) match(path string, dst []int32) []int32 {
-	if p.exact != nil {
-		dst = append(dst, p.exact[path]...)
+	if ids, ok := p.exact.get(path); ok {
+		dst = append(dst, ids...)
 	}
 	dst = p.prefix.prefixes(path, false, dst)
 	return p.suffix.suffixes(path, false, dst)
@@ -121,18 +139,24 @@ func (g *hostGroup) add(m *matcher, id int32) {
 	g.plain.add(m.kind, m.pattern, id)
 }
 
+func (g *hostGroup) freeze() {
+	g.plain.freeze()
+	g.query.freeze()
+}
+
 // index finds the matchers that select a request. Lookups cost one map probe
 // per distinct pattern length (host and path) and never scan the matchers, so
 // 10,000 rules cost about what one does.
 type index struct {
-	any         hostGroup             // matchers without hosts
-	exactHost   map[string]*hostGroup // "api.example.com"
-	suffixHost  lenMap                // "*.example.com" stored as ".example.com" -> group id
-	prefixHost  lenMap                // "api.*" stored as "api." -> group id
-	groups      []*hostGroup          // groups of the wildcard patterns, by group id
-	methods     [][]string            // per matcher; nil = every method
+	any         hostGroup          // matchers without hosts
+	exactHost   strMap[*hostGroup] // "api.example.com"
+	suffixHost  lenMap             // "*.example.com" stored as ".example.com" -> group id
+	prefixHost  lenMap             // "api.*" stored as "api." -> group id
+	groups      []*hostGroup       // groups of the wildcard patterns, by group id
+	methods     [][]string         // per matcher; nil = every method
 	hasQuery    bool
-	wildcardIDs map[string]int32 // pattern -> group id, during construction
+	wildcardIDs map[string]int32      // pattern -> group id, during construction
+	exactHosts  map[string]*hostGroup // during construction; then frozen into exactHost
 }
 
 func newIndex(ms []matcher) *index {
@@ -152,7 +176,17 @@ func newIndex(ms []matcher) *index {
 			ix.group(h).add(m, id)
 		}
 	}
-	ix.wildcardIDs = nil
+	ix.any.freeze()
+	for _, g := range ix.exactHosts {
+		g.freeze()
+	}
+	for _, g := range ix.groups {
+		g.freeze()
+	}
+	ix.exactHost = newStrMap(ix.exactHosts)
+	ix.suffixHost.freeze()
+	ix.prefixHost.freeze()
+	ix.wildcardIDs, ix.exactHosts = nil, nil
 	return ix
 }
 
@@ -176,13 +210,13 @@ func (ix *index) group(h string) *hostGroup {
 		}
 		return ix.groups[gid]
 	default:
-		if ix.exactHost == nil {
-			ix.exactHost = map[string]*hostGroup{}
+		if ix.exactHosts == nil {
+			ix.exactHosts = map[string]*hostGroup{}
 		}
-		g := ix.exactHost[h]
+		g := ix.exactHosts[h]
 		if g == nil {
 			g = &hostGroup{}
-			ix.exactHost[h] = g
+			ix.exactHosts[h] = g
 		}
 		return g
 	}
@@ -201,7 +235,7 @@ func (ix *index) match(t *Target, dst []int32, scratch *[]int32) []int32 {
 	}
 	dst = ix.any.matchPath(t.Path, pathQ, dst)
 	if t.HostOK && t.Host != "" {
-		if g := ix.exactHost[t.Host]; g != nil {
+		if g, ok := ix.exactHost.get(t.Host); ok {
 			dst = g.matchPath(t.Path, pathQ, dst)
 		}
 		if len(ix.groups) > 0 {

@@ -283,8 +283,10 @@ func depthOK(data []byte) (int, bool) {
 	return 0, true
 }
 
-// finish picks the dummy credential for unknown users.
+// finish picks the dummy credential for unknown users and freezes the user
+// tables into their allocation-free lookup form.
 func (pol *Policy) finish() {
+	defer pol.freeze()
 	var best *Credential
 	visit := func(c *Credential) {
 		if c.hash != nil && c.hash.Slow() {
@@ -924,4 +926,19 @@ func (ps *parser) metadataChecks(path string, v gjson.Result) []MetadataCheck {
 		}
 	}
 	return out
+}
+
+func (pol *Policy) freeze() {
+	pol.userTab = newStrMap(pol.users)
+	pol.users = nil
+	for i := range pol.rules {
+		r := &pol.rules[i]
+		r.creds = newStrMap(r.byUser)
+		allowed := make(map[string]struct{}, len(r.allow))
+		for name := range r.allow {
+			allowed[name] = struct{}{}
+		}
+		r.allowed = newStrMap(allowed)
+		r.byUser, r.allow = nil, nil
+	}
 }
