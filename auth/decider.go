@@ -25,6 +25,7 @@ type Decider struct {
 	ids     []int32
 	scratch []int32
 	memo    [4]memoEntry // per-request verification results
+	cs      credState    // the current request's credentials (a field: no allocation)
 	nmemo   int
 	stats   Stats
 	thr     Throttle
@@ -146,14 +147,20 @@ func (d *Decider) Decide(r *Request) Verdict {
 		return d.unmatched(v)
 	}
 
-	var cs credState
+	d.cs = credState{}
 	d.nmemo = 0
-	defer d.wipe(&cs)
+	defer d.wipe()
+	return d.decideRules(r, v)
+}
+
+// decideRules applies the matched rules (d.ids) in order: every one must pass.
+func (d *Decider) decideRules(r *Request, v Verdict) Verdict {
+	cs := &d.cs
 	user := ""
 	for _, id := range d.ids {
 		rule := d.p.Rule(int(id))
 		if rule.NeedsCredentials() {
-			name, o, reason := d.authenticate(rule, r, &cs)
+			name, o, reason := d.authenticate(rule, r, cs)
 			if o != Allow {
 				v.Rule = int(id)
 				v.deny(o, reason)
@@ -188,11 +195,11 @@ func (d *Decider) unmatched(v Verdict) Verdict {
 }
 
 // wipe clears the decoded credentials from the reusable buffer.
-func (d *Decider) wipe(cs *credState) {
-	if cs.parsed {
+func (d *Decider) wipe() {
+	if d.cs.parsed {
 		clear(d.buf)
 	}
-	cs.user, cs.pwd = nil, nil
+	d.cs = credState{}
 }
 
 // authenticate checks the request's credentials for one rule. It returns the
@@ -224,18 +231,18 @@ func (d *Decider) authenticate(rule *config.Rule, r *Request, cs *credState) (st
 		}
 		return "", DenyUnauthenticated, ReasonMalformedCredentials
 	}
-	name := string(cs.user) // configured names are compared, never this copy returned
-	local := rule.Credential(name)
+	// The names returned are the configured ones, never the request's bytes.
+	local := rule.CredentialBytes(cs.user)
 	if local != nil && d.verify(local, cs.user, cs.pwd) {
 		return local.User(), Allow, ""
 	}
-	global := d.p.User(name)
+	global := d.p.UserBytes(cs.user)
 	if global != nil {
 		if !d.verify(global, cs.user, cs.pwd) {
 			d.failure(r, cs)
 			return "", DenyUnauthenticated, ReasonBadCredentials
 		}
-		if !rule.Allows(name) {
+		if !rule.AllowsBytes(cs.user) {
 			return "", DenyForbidden, ReasonUserNotAllowed
 		}
 		return global.User(), Allow, ""
