@@ -225,7 +225,7 @@ func (d *Decider) authenticate(rule *config.Rule, r *Request, cs *credState) (st
 		return "", DenyUnauthenticated, ReasonMissingCredentials
 	}
 	if !cs.valid {
-		d.burnDummy() // a malformed value costs what a wrong password costs
+		d.burnDummy(cs.pwd) // a malformed value costs what a wrong password costs
 		if d.thr != nil {
 			d.thr.Failure(r.Client, nil)
 		}
@@ -248,7 +248,7 @@ func (d *Decider) authenticate(rule *config.Rule, r *Request, cs *credState) (st
 		return global.User(), Allow, ""
 	}
 	if local == nil {
-		d.burnDummy()
+		d.burnDummy(cs.pwd)
 	}
 	d.failure(r, cs)
 	return "", DenyUnauthenticated, ReasonBadCredentials
@@ -261,13 +261,14 @@ func (d *Decider) failure(r *Request, cs *credState) {
 	}
 }
 
-// burnDummy spends about the cost of one real verification; the result is ignored.
-func (d *Decider) burnDummy() {
+// burnDummy spends about the cost of one real verification of pwd; the result is
+// ignored.
+func (d *Decider) burnDummy(pwd []byte) {
 	dummy := d.p.Dummy()
 	if dummy.Slow() {
 		d.stats.SlowVerifications++
 	}
-	dummy.Verify([]byte("wasmauth-unknown-user"))
+	dummy.Verify(pwd)
 }
 
 // verify checks pwd against c, consulting the per-request memo and, for slow

@@ -283,3 +283,40 @@ func TestHostPatternNormalisation(t *testing.T) {
 		t.Fatalf("hosts %q", got)
 	}
 }
+
+func TestEqualSecret(t *testing.T) {
+	for _, tc := range []struct {
+		secret, given string
+		want          bool
+	}{
+		{"p", "p", true},
+		{"alice-password", "alice-password", true},
+		{"alice-password", "alice-passwore", false},
+		{"alice-password", "Alice-password", false},
+		{"alice-password", "alice-passwor", false},
+		{"alice-password", "alice-password!", false},
+		{"alice-password", "", false},
+		{"ab", "abab", false}, // the secret's bytes repeat: only the length tells them apart
+		{"ab", "a", false},
+		{"x", "xx", false},
+		{"\x00", "\x00", true},
+		{"\x00", "", false},
+	} {
+		if got := equalSecret([]byte(tc.secret), []byte(tc.given)); got != tc.want {
+			t.Errorf("equalSecret(%q, %q) = %v, want %v", tc.secret, tc.given, got, tc.want)
+		}
+	}
+}
+
+func FuzzEqualSecret(f *testing.F) {
+	f.Add("ab", "abab")
+	f.Add("alice-password", "alice-password")
+	f.Fuzz(func(t *testing.T, secret, given string) {
+		if secret == "" {
+			return // never configured: empty passwords are refused
+		}
+		if got := equalSecret([]byte(secret), []byte(given)); got != (secret == given) {
+			t.Fatalf("equalSecret(%q, %q) = %v", secret, given, got)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/base64"
+	"iter"
 	"regexp"
 	"strconv"
 	"strings"
@@ -183,8 +184,8 @@ func (ps *parser) parse(data []byte) *Policy {
 	}
 	if r, ok := f["exemptions"]; ok {
 		if items, ok := ps.array("exemptions", r); ok {
-			ms := make([]matcher, 0, len(items))
-			for i, it := range items {
+			ms := make([]matcher, 0, items.len())
+			for i, it := range items.all() {
 				p := elem("exemptions", i)
 				ef, ok := ps.fields(p, it, []string{"hosts", "prefix", "exact", "suffix", "request_methods"})
 				if !ok {
@@ -305,11 +306,9 @@ func (pol *Policy) finish() {
 		}
 	}
 	if best == nil || best.hash == nil {
-		// A plaintext stand-in: costs one SHA-256 like a real plaintext check.
+		// A plaintext stand-in: costs what a real plaintext check costs.
 		best = &Credential{user: "", id: -1}
-		for i := range best.digest {
-			best.digest[i] = 0xa5
-		}
+		best.secret = []byte("wasmauth-unknown-user-stand-in")
 	}
 	pol.dummy = best
 }
@@ -353,7 +352,8 @@ func (ps *parser) str(path string, r gjson.Result) (string, bool) {
 		ps.errf(path, "must be a string, got "+typeName(r))
 		return "", false
 	}
-	return r.Str, true
+	// A copy, not a slice of the configuration buffer: see jsonArray.
+	return strings.Clone(r.Str), true
 }
 
 func (ps *parser) boolean(path string, r gjson.Result) (bool, bool) {
@@ -387,12 +387,55 @@ func (ps *parser) integer(path string, r gjson.Result, lo, hi int) (int, bool) {
 	return int(f), true
 }
 
-func (ps *parser) array(path string, r gjson.Result) ([]gjson.Result, bool) {
+func (ps *parser) array(path string, r gjson.Result) (jsonArray, bool) {
 	if !r.IsArray() {
 		ps.errf(path, "must be an array, got "+typeName(r))
-		return nil, false
+		return jsonArray{}, false
 	}
-	return r.Array(), true
+	return newJSONArray(r), true
+}
+
+// jsonArray is a JSON array walked one element at a time. The parser never holds
+// every element at once: each live gjson.Result points into the middle of the
+// configuration buffer, and under TinyGo's collector every such pointer costs a
+// walk back to the buffer's start at each collection. Holding 10,000 of them made
+// loading a large configuration quadratic.
+type jsonArray struct {
+	r gjson.Result
+	n int
+}
+
+func newJSONArray(r gjson.Result) jsonArray {
+	n := 0
+	r.ForEach(func(_, _ gjson.Result) bool { n++; return true })
+	return jsonArray{r: r, n: n}
+}
+
+// len is the number of elements.
+func (a jsonArray) len() int { return a.n }
+
+// all yields each element with its index.
+func (a jsonArray) all() iter.Seq2[int, gjson.Result] {
+	return func(yield func(int, gjson.Result) bool) {
+		i := 0
+		a.r.ForEach(func(_, v gjson.Result) bool {
+			ok := yield(i, v)
+			i++
+			return ok
+		})
+	}
+}
+
+// elementCount is what len(r.Array()) would be, without building the slice: 0 for
+// a missing value, 1 for a value that is not an array.
+func elementCount(r gjson.Result) int {
+	switch {
+	case !r.Exists():
+		return 0
+	case !r.IsArray():
+		return 1
+	}
+	return newJSONArray(r).len()
 }
 
 // strings parses an array of strings, reporting non-strings.
@@ -401,9 +444,9 @@ func (ps *parser) strs(path string, r gjson.Result) ([]string, bool) {
 	if !ok {
 		return nil, false
 	}
-	out := make([]string, 0, len(items))
+	out := make([]string, 0, items.len())
 	good := true
-	for i, it := range items {
+	for i, it := range items.all() {
 		s, ok := ps.str(elem(path, i), it)
 		if !ok {
 			good = false
@@ -487,10 +530,10 @@ func (ps *parser) metadataCredentials(r gjson.Result) (user, pass string) {
 
 // credentials parses a list of credential entries; users must be unique. It
 // returns the entries by user and the index of each user's entry.
-func (ps *parser) credentials(path string, items []gjson.Result) (map[string]*Credential, map[string]int) {
-	out := make(map[string]*Credential, len(items))
+func (ps *parser) credentials(path string, items jsonArray) (map[string]*Credential, map[string]int) {
+	out := make(map[string]*Credential, items.len())
 	first := map[string]int{}
-	for i, it := range items {
+	for i, it := range items.all() {
 		p := elem(path, i)
 		s, ok := ps.str(p, it)
 		if !ok {
@@ -548,16 +591,16 @@ func (ps *parser) credential(s string) (*Credential, string) {
 	if secret == "" {
 		return nil, "user " + strconv.Quote(user) + ": empty password"
 	}
-	c.digest = sha256Sum(secret)
+	c.secret = []byte(secret)
 	return c, ""
 }
 
 var ruleFields = []string{"name", "hosts", "prefix", "exact", "suffix", "request_methods", "credentials", "allow", "metadata"}
 
-func (ps *parser) rules(items []gjson.Result, users map[string]*Credential) []Rule {
-	out := make([]Rule, 0, len(items))
+func (ps *parser) rules(items jsonArray, users map[string]*Credential) []Rule {
+	out := make([]Rule, 0, items.len())
 	names := map[string]int{}
-	for i, it := range items {
+	for i, it := range items.all() {
 		p := elem("basic_auth_rules", i)
 		f, ok := ps.fields(p, it, ruleFields)
 		if !ok {
@@ -608,7 +651,7 @@ func (ps *parser) rules(items []gjson.Result, users map[string]*Credential) []Ru
 		if v, ok := f["metadata"]; ok {
 			r.metadata = ps.metadataChecks(field(p, "metadata"), v)
 		}
-		if len(f["credentials"].Array()) == 0 && len(f["allow"].Array()) == 0 && len(f["metadata"].Array()) == 0 {
+		if elementCount(f["credentials"]) == 0 && elementCount(f["allow"]) == 0 && elementCount(f["metadata"]) == 0 {
 			ps.errf(p, "rule checks nothing (set credentials, allow or metadata)")
 		}
 		out = append(out, r)
@@ -840,8 +883,8 @@ func (ps *parser) metadataChecks(path string, v gjson.Result) []MetadataCheck {
 	if !ok {
 		return nil
 	}
-	out := make([]MetadataCheck, 0, len(items))
-	for i, it := range items {
+	out := make([]MetadataCheck, 0, items.len())
+	for i, it := range items.all() {
 		p := elem(path, i)
 		f, ok := ps.fields(p, it, append([]string{"name"}, checkOps...))
 		if !ok {
