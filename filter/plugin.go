@@ -42,6 +42,7 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 		proxywasm.LogCritical("wasmauth: cannot read the plugin configuration: " + err.Error())
 		return types.OnPluginStartStatusFailed
 	}
+	before := heapInUse()
 	// The environment is the VM's (WasmPlugin vmConfig.env): users_from_env reads it.
 	policy, err := config.ParseWithEnv(data, lookupEnv)
 	if err != nil {
@@ -66,6 +67,7 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 		{"www-authenticate", `Basic realm="` + policy.Realm() + `"`},
 		{"content-type", "text/plain; charset=utf-8"},
 	}
+	reserveHeadroom(before)
 	proxywasm.LogInfo("wasmauth: configuration loaded: " + itoa(len(policy.RuleNames())) + " rules")
 	return types.OnPluginStartStatusOK
 }
