@@ -36,7 +36,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	p.metrics.record(&v)
 
 	if v.Status != 0 {
-		logDenial(&req, &v, p.policy.RuleNames())
+		p.logDenial(&req, &v)
 		if !v.DryRun {
 			var extra [][2]string
 			switch v.Status {
@@ -154,17 +154,19 @@ func removeHeader(name string) {
 // maxLogged bounds how much of a (possibly hostile) request field goes into a log line.
 const maxLogged = 256
 
-func truncate(s string) string {
+// appendTruncated appends s quoted, cut to maxLogged bytes ("..." marks a cut).
+func appendTruncated(b []byte, s string) []byte {
 	if len(s) > maxLogged {
-		return s[:maxLogged] + "..."
+		return strconv.AppendQuote(b, s[:maxLogged]+"...")
 	}
-	return s
+	return strconv.AppendQuote(b, s)
 }
 
 // logDenial writes one line per denial. It never contains a credential: the verdict's
-// reason and user name are safe by construction, the query string is dropped and the
-// path is quoted so a hostile path cannot forge log lines.
-func logDenial(r *auth.Request, v *auth.Verdict, ruleNames []string) {
+// reason and user name are safe by construction, the query string is dropped and
+// request fields are quoted so a hostile path cannot forge log lines. The line is built
+// in the plugin's reusable buffer: one allocation per denial instead of one per field.
+func (p *pluginContext) logDenial(r *auth.Request, v *auth.Verdict) {
 	path := r.Path
 	for i := 0; i < len(path); i++ {
 		if path[i] == '?' || path[i] == '#' {
@@ -172,24 +174,37 @@ func logDenial(r *auth.Request, v *auth.Verdict, ruleNames []string) {
 			break
 		}
 	}
-	path = truncate(path)
-	verb := "denied "
+	b := append(p.logBuf[:0], "wasmauth: "...)
 	if v.DryRun {
-		verb = "dry-run: would deny "
+		b = append(b, "dry-run: would deny "...)
+	} else {
+		b = append(b, "denied "...)
 	}
-	line := "wasmauth: " + verb + itoa(v.Status) + " reason=" + strconv.Quote(v.Reason)
-	if v.Rule >= 0 && v.Rule < len(ruleNames) {
-		line += " rule=" + ruleNames[v.Rule]
+	b = strconv.AppendInt(b, int64(v.Status), 10)
+	b = append(b, " reason="...)
+	b = strconv.AppendQuote(b, v.Reason)
+	if v.Rule >= 0 && v.Rule < len(p.ruleNames) {
+		b = append(b, " rule="...)
+		b = append(b, p.ruleNames[v.Rule]...)
 	}
 	if v.User != "" {
-		line += " user=" + strconv.Quote(v.User)
+		b = append(b, " user="...)
+		b = strconv.AppendQuote(b, v.User)
 	}
 	if r.Client != "" {
-		line += " client=" + strconv.Quote(truncate(r.Client))
+		b = append(b, " client="...)
+		b = appendTruncated(b, r.Client)
 	}
-	line += " method=" + strconv.Quote(truncate(r.Method)) + " host=" + strconv.Quote(truncate(r.Authority)) + " path=" + strconv.Quote(path)
+	b = append(b, " method="...)
+	b = appendTruncated(b, r.Method)
+	b = append(b, " host="...)
+	b = appendTruncated(b, r.Authority)
+	b = append(b, " path="...)
+	b = appendTruncated(b, path)
 	if v.GRPC {
-		line += " grpc=true"
+		b = append(b, " grpc=true"...)
 	}
-	proxywasm.LogWarn(line)
+	p.logBuf = b
+	// A copy: a host may keep the message (the SDK's emulators do).
+	proxywasm.LogWarn(string(b))
 }

@@ -32,6 +32,10 @@ type pluginContext struct {
 	// throttled is set when brute-force throttling is on (requests then need the
 	// client address).
 	throttled bool
+	// ruleNames are the policy's rule names, by rule index, for log lines.
+	ruleNames []string
+	// logBuf is reused to build denial log lines.
+	logBuf []byte
 }
 
 // OnPluginStart parses the pluginConfig. A configuration that cannot be used makes the
@@ -62,13 +66,14 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 		p.decider.SetThrottle(lim)
 		p.throttled = true
 	}
-	p.metrics = newMetrics(policy.RuleNames())
+	p.ruleNames = policy.RuleNames()
+	p.metrics = newMetrics(p.ruleNames)
 	p.challenge = [][2]string{
 		{"www-authenticate", `Basic realm="` + policy.Realm() + `"`},
 		{"content-type", "text/plain; charset=utf-8"},
 	}
 	reserveHeadroom(before)
-	proxywasm.LogInfo("wasmauth: configuration loaded: " + itoa(len(policy.RuleNames())) + " rules")
+	proxywasm.LogInfo("wasmauth: configuration loaded: " + itoa(len(p.ruleNames)) + " rules")
 	return types.OnPluginStartStatusOK
 }
 
