@@ -1,9 +1,12 @@
 package main
 
 import (
+	"log"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -63,11 +66,68 @@ func vmTest(t *testing.T, f func(*testing.T, types.VMContext)) {
 	})
 }
 
-// newHost starts a plugin with the given pluginConfig in the SDK's emulator.
+// newHost starts a plugin with the given pluginConfig in the SDK's emulator. Its log
+// getters return copies taken when each message arrived (see loggedHost).
 func newHost(t *testing.T, vm types.VMContext, pluginConfig string) (proxytest.HostEmulator, types.OnPluginStartStatus) {
 	t.Helper()
+	sink := &logSink{}
+	prevOut, prevFlags := log.Writer(), log.Flags()
+	log.SetOutput(sink)
+	log.SetFlags(0)
 	opt := proxytest.NewEmulatorOption().WithVMContext(vm).WithPluginConfiguration([]byte(pluginConfig))
 	host, reset := proxytest.NewHostEmulator(opt)
-	t.Cleanup(reset)
-	return host, host.StartPlugin()
+	t.Cleanup(func() {
+		reset()
+		log.SetOutput(prevOut)
+		log.SetFlags(prevFlags)
+	})
+	h := loggedHost{HostEmulator: host, sink: sink}
+	return h, h.StartPlugin()
+}
+
+// loggedHost is the SDK's emulator with log getters that can be trusted. For a wasm
+// module the emulator stores each message as a view into the module's memory
+// (proxytest keeps internal.RawBytePtrToString of it), which the module reuses for
+// later allocations: a stored message can change after the fact, hiding or inventing
+// content. The emulator also prints every message through the standard logger as it
+// arrives; logSink keeps those copies. Tests create one host at a time.
+type loggedHost struct {
+	proxytest.HostEmulator
+	sink *logSink
+}
+
+func (h loggedHost) GetTraceLogs() []string    { return h.sink.get("trace") }
+func (h loggedHost) GetDebugLogs() []string    { return h.sink.get("debug") }
+func (h loggedHost) GetInfoLogs() []string     { return h.sink.get("info") }
+func (h loggedHost) GetWarnLogs() []string     { return h.sink.get("warn") }
+func (h loggedHost) GetErrorLogs() []string    { return h.sink.get("error") }
+func (h loggedHost) GetCriticalLogs() []string { return h.sink.get("critical") }
+
+// logSink parses the emulator's "proxy_<level>_log: <message>" lines.
+type logSink struct {
+	mu   sync.Mutex
+	msgs map[string][]string
+}
+
+func (s *logSink) Write(p []byte) (int, error) {
+	line := strings.TrimSuffix(string(p), "\n")
+	rest, ok := strings.CutPrefix(line, "proxy_")
+	level, msg, ok2 := strings.Cut(rest, "_log: ")
+	if !ok || !ok2 {
+		os.Stderr.Write(p) // not the emulator's: pass it on
+		return len(p), nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.msgs == nil {
+		s.msgs = map[string][]string{}
+	}
+	s.msgs[level] = append(s.msgs[level], msg)
+	return len(p), nil
+}
+
+func (s *logSink) get(level string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.msgs[level])
 }

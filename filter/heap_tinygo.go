@@ -36,6 +36,7 @@ func heapInUse() uint64 {
 // collector is conservative, and a stale copy of the block's address on the stack
 // would keep it alive.
 func reserveHeadroom(before uint64) {
+	runtime.GC() // what parsing left behind is not the policy
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	policy := uint64(0)
