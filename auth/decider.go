@@ -21,6 +21,7 @@ type Decider struct {
 	p       *config.Policy
 	cache   *verifiedCache
 	mac     hash.Hash // HMAC-SHA256 keyed per Decider: cache keys
+	macHdr  [12]byte  // the cache key's length header
 	buf     []byte    // decoded credentials (zeroed after each request)
 	ids     []int32
 	scratch []int32
@@ -311,7 +312,7 @@ func (d *Decider) verifyUncached(c *config.Credential, user, pwd []byte) bool {
 
 func (d *Decider) cacheKey(k *cacheKey, id int, user, pwd []byte) {
 	d.mac.Reset()
-	var hdr [12]byte
+	hdr := &d.macHdr // a field: a local would escape through the hash.Hash interface
 	// Lengths first so that no two (user, password, id) triples share an input.
 	put32(hdr[0:], uint32(id))
 	put32(hdr[4:], uint32(len(user)))

@@ -10,3 +10,13 @@ import "runtime"
 //
 //export wasmauth_debug_gc
 func debugGC() { runtime.GC() }
+
+// debugMallocs returns how many heap allocations the module has made so far, so that a
+// test host can count the allocations of a request. Only in the gctorture test build.
+//
+//export wasmauth_debug_mallocs
+func debugMallocs() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.Mallocs
+}

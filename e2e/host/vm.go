@@ -215,6 +215,22 @@ func (vm *VM) Failed() error {
 	return vm.failed
 }
 
+// CallExport calls a function the module exports that takes no arguments (a debug
+// hook of a test build, such as the gctorture build's wasmauth_debug_mallocs) and
+// returns its results.
+func (vm *VM) CallExport(name string) ([]uint64, error) {
+	vm.mu.Lock()
+	defer vm.mu.Unlock()
+	if vm.closed {
+		return nil, errors.New("VM closed")
+	}
+	f := vm.mod.ExportedFunction(name)
+	if f == nil {
+		return nil, fmt.Errorf("module does not export %s", name)
+	}
+	return f.Call(vm.ctx)
+}
+
 // NewStream creates a stream context on this VM.
 func (vm *VM) NewStream() (*Stream, error) { return vm.newStream() }
 

@@ -1,0 +1,97 @@
+package host_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/wasmauth/wasmauth/e2e/host"
+	"github.com/wasmauth/wasmauth/filter/behaviour"
+)
+
+// mallocsExport is the gctorture build's allocation counter.
+const mallocsExport = "wasmauth_debug_mallocs"
+
+// TestAllocationsPerRequest counts the guest heap allocations of requests that the
+// filter lets through, on the gctorture build (the one that exports the counter; no
+// collection is forced here). They may allocate only what the SDK allocates for every
+// request: the stream context, its copy of the request headers and the header slice;
+// a slow-hash user found in the verified cache adds what crypto/hmac allocates for the
+// cache key under TinyGo (its SHA-256 states escape). Anything more (a string-keyed map
+// lookup allocates under TinyGo, so does a digest) makes the collector run more often,
+// and with a large policy each collection marks megabytes: that cost tens of
+// microseconds per request before.
+func TestAllocationsPerRequest(t *testing.T) {
+	const (
+		sdkAllocations  = 3
+		hmacAllocations = 5
+	)
+	rt := newRuntime(t, "wasmauth-gctorture.wasm", host.RuntimeOptions{})
+	const config = `{
+	  "users": ["alice:alice-password", "bob:$2y$05$.trEkaTqhdo1BvVcCa3jQO.txCYjT8jJjLncei0QYicE/WLDKQkg6"],
+	  "basic_auth_rules": [
+	    {"name": "api", "hosts": ["api.example.com", "*.example.org"], "prefix": "/api", "allow": ["alice", "bob"]},
+	    {"name": "own", "exact": "/own", "credentials": ["carol:carol-password"], "metadata": [{"name": "x-tenant", "exact": "t1"}]}
+	  ],
+	  "exemptions": [{"exact": "/healthz"}]
+	}`
+	p, err := rt.NewPlugin(context.Background(), host.PluginOptions{Config: []byte(config), VMs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(context.Background())
+	vm := p.VMs()[0]
+	mallocs := func() uint64 {
+		t.Helper()
+		r, err := vm.CallExport(mallocsExport)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r[0]
+	}
+	base := host.Headers{{":method", "GET"}, {":scheme", "https"}, {"user-agent", "curl/8.5.0"}, {"accept", "*/*"}}
+	request := func(authority, path string, extra ...string) host.Headers {
+		h := append(base.Clone(), [2]string{":authority", authority}, [2]string{":path", path})
+		for i := 0; i+1 < len(extra); i += 2 {
+			h = append(h, [2]string{extra[i], extra[i+1]})
+		}
+		return h
+	}
+	for _, c := range []struct {
+		name  string
+		req   host.Headers
+		allow float64
+	}{
+		{"plaintext user, exact host", request("api.example.com", "/api/items?page=2", "authorization", behaviour.Basic("alice", "alice-password")), sdkAllocations},
+		{"bcrypt user (cached), wildcard host", request("www.example.org", "/api/x", "authorization", behaviour.Basic("bob", "bob-password")), sdkAllocations + hmacAllocations},
+		{"rule credentials and metadata", request("any.example.net", "/own", "authorization", behaviour.Basic("carol", "carol-password"), "x-tenant", "t1"), sdkAllocations},
+		{"exempt path", request("api.example.com", "/healthz"), sdkAllocations},
+		{"no rule matches", request("api.example.com", "/static/app.js"), sdkAllocations},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			const n = 500
+			for i := 0; i < 20; i++ { // warm-up: the bcrypt cache, the Decider's buffers
+				do(t, p, c.req)
+			}
+			before := mallocs()
+			for i := 0; i < n; i++ {
+				do(t, p, c.req)
+			}
+			per := float64(mallocs()-before) / n
+			t.Logf("%.2f allocations per request", per)
+			if per > c.allow {
+				t.Errorf("%.2f allocations per request, want at most %.0f", per, c.allow)
+			}
+		})
+	}
+}
+
+func do(t *testing.T, p *host.Plugin, req host.Headers) {
+	t.Helper()
+	res, err := p.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Local != nil || res.Action != host.ActionContinue {
+		t.Fatalf("request %v: local reply %+v, action %v; want it to continue", req, res.Local, res.Action)
+	}
+}
