@@ -148,9 +148,8 @@ func (d *Decider) Decide(r *Request) Verdict {
 		return d.unmatched(v)
 	}
 
-	d.cs = credState{}
 	d.nmemo = 0
-	defer d.wipe()
+	defer d.wipe() // also leaves d.cs empty for the next request
 	return d.decideRules(r, v)
 }
 
@@ -233,17 +232,17 @@ func (d *Decider) authenticate(rule *config.Rule, r *Request, cs *credState) (st
 		return "", DenyUnauthenticated, ReasonMalformedCredentials
 	}
 	// The names returned are the configured ones, never the request's bytes.
-	local := rule.CredentialBytes(cs.user)
+	local := rule.Credential(cs.user)
 	if local != nil && d.verify(local, cs.user, cs.pwd) {
 		return local.User(), Allow, ""
 	}
-	global := d.p.UserBytes(cs.user)
+	global := d.p.User(cs.user)
 	if global != nil {
 		if !d.verify(global, cs.user, cs.pwd) {
 			d.failure(r, cs)
 			return "", DenyUnauthenticated, ReasonBadCredentials
 		}
-		if !rule.AllowsBytes(cs.user) {
+		if !rule.Allows(cs.user) {
 			return "", DenyForbidden, ReasonUserNotAllowed
 		}
 		return global.User(), Allow, ""

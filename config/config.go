@@ -107,11 +107,9 @@ func (p *Policy) Rule(i int) *Rule { return &p.rules[i] }
 // without them never needs to look at the request path).
 func (p *Policy) HasMatchers() bool { return len(p.rules) > 0 || len(p.exemptIdx.methods) > 0 }
 
-// User returns the top-level user entry with this name, or nil.
-func (p *Policy) User(name string) *Credential { c, _ := p.userTab.get(name); return c }
-
-// UserBytes is User for a name held in a byte slice; it does not allocate.
-func (p *Policy) UserBytes(name []byte) *Credential { c, _ := p.userTab.getBytes(name); return c }
+// User returns the top-level user entry with this name, or nil. The name is a
+// byte slice, as decoded from a request; the lookup does not allocate.
+func (p *Policy) User(name []byte) *Credential { c, _ := p.userTab.getBytes(name); return c }
 
 // Dummy returns the most expensive credential in the policy (or a plaintext
 // stand-in): checking an unknown user's password against it costs about what
@@ -141,7 +139,7 @@ type Rule struct {
 	byUser   map[string]*Credential // the rule's own credentials, during parsing
 	allow    map[string]bool        // allowed top-level users, during parsing
 	creds    strMap[*Credential]    // byUser, frozen
-	allowed  strMap[struct{}]       // allow, frozen
+	allowed  strMap[bool]           // allow, frozen
 	allowAll bool                   // allow: ["*"]
 	metadata []MetadataCheck
 }
@@ -155,23 +153,13 @@ func (r *Rule) NeedsCredentials() bool {
 	return r.creds.len() > 0 || r.allowAll || r.allowed.len() > 0
 }
 
-// Credential returns the rule's own credential entry for user, or nil.
-func (r *Rule) Credential(user string) *Credential { c, _ := r.creds.get(user); return c }
+// Credential returns the rule's own credential entry for user, or nil; the lookup
+// does not allocate.
+func (r *Rule) Credential(user []byte) *Credential { c, _ := r.creds.getBytes(user); return c }
 
-// CredentialBytes is Credential for a name held in a byte slice; it does not allocate.
-func (r *Rule) CredentialBytes(user []byte) *Credential { c, _ := r.creds.getBytes(user); return c }
-
-// Allows reports whether the top-level user may pass this rule.
-func (r *Rule) Allows(user string) bool {
-	if r.allowAll {
-		return true
-	}
-	_, ok := r.allowed.get(user)
-	return ok
-}
-
-// AllowsBytes is Allows for a name held in a byte slice; it does not allocate.
-func (r *Rule) AllowsBytes(user []byte) bool {
+// Allows reports whether the top-level user may pass this rule; the lookup does not
+// allocate.
+func (r *Rule) Allows(user []byte) bool {
 	if r.allowAll {
 		return true
 	}

@@ -70,27 +70,27 @@ func TestParseAllFields(t *testing.T) {
 		t.Fatal("RuleNames exposes internal state")
 	}
 	r := p.Rule(0)
-	if r.Name() != "api" || !r.NeedsCredentials() || r.Credential("carol") == nil || r.Credential("alice") != nil ||
-		!r.Allows("alice") || r.Allows("bob") || len(r.Metadata()) != 6 || r.Metadata()[0].Name() != "x-tenant" {
+	if r.Name() != "api" || !r.NeedsCredentials() || r.Credential([]byte("carol")) == nil || r.Credential([]byte("alice")) != nil ||
+		!r.Allows([]byte("alice")) || r.Allows([]byte("bob")) || len(r.Metadata()) != 6 || r.Metadata()[0].Name() != "x-tenant" {
 		t.Fatal("rule 0 parsed wrongly")
 	}
-	if !p.Rule(1).Allows("bob") || !p.Rule(1).Allows("alice") || p.Rule(1).Allows("nobody-else") != true {
+	if !p.Rule(1).Allows([]byte("bob")) || !p.Rule(1).Allows([]byte("alice")) || p.Rule(1).Allows([]byte("nobody-else")) != true {
 		// "*" allows by name without a lookup; authentication against users comes first.
 		t.Fatal(`allow ["*"] must allow every user`)
 	}
 	if p.Rule(2).NeedsCredentials() {
 		t.Fatal("metadata-only rule needs credentials")
 	}
-	if p.User("alice") == nil || p.User("bob") == nil || p.User("carol") != nil {
+	if p.User([]byte("alice")) == nil || p.User([]byte("bob")) == nil || p.User([]byte("carol")) != nil {
 		t.Fatal("users map wrong")
 	}
-	if d := p.Dummy(); d != p.User("bob") {
+	if d := p.Dummy(); d != p.User([]byte("bob")) {
 		t.Fatal("dummy is not the slowest credential")
 	}
-	if !p.User("alice").Verify([]byte("pw1")) || p.User("alice").Verify([]byte("pw2")) || !p.User("bob").Verify([]byte("s3cr:et pass")) {
+	if !p.User([]byte("alice")).Verify([]byte("pw1")) || p.User([]byte("alice")).Verify([]byte("pw2")) || !p.User([]byte("bob")).Verify([]byte("s3cr:et pass")) {
 		t.Fatal("verification wrong")
 	}
-	if p.User("alice").ID() == p.User("bob").ID() || p.User("alice").User() != "alice" {
+	if p.User([]byte("alice")).ID() == p.User([]byte("bob")).ID() || p.User([]byte("alice")).User() != "alice" {
 		t.Fatal("credential ids/users wrong")
 	}
 }
@@ -113,7 +113,7 @@ func TestCredentialFormats(t *testing.T) {
 	}
 	for _, tt := range tests {
 		p := mustParse(t, `{"users": [`+strconv.Quote(tt.entry)+`]}`)
-		c := p.User(tt.user)
+		c := p.User([]byte(tt.user))
 		if c == nil {
 			t.Errorf("%q: user %q not found", tt.entry, tt.user)
 			continue

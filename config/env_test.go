@@ -18,14 +18,14 @@ func TestUsersFromEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, u := range []string{"alice", "bob", "carol"} {
-		if p.User(u) == nil {
+		if p.User([]byte(u)) == nil {
 			t.Errorf("user %s missing", u)
 		}
 	}
-	if !p.User("bob").Verify([]byte("bob-password")) || !p.User("carol").Verify([]byte("carol-password")) || p.User("bob").Verify([]byte("x")) {
+	if !p.User([]byte("bob")).Verify([]byte("bob-password")) || !p.User([]byte("carol")).Verify([]byte("carol-password")) || p.User([]byte("bob")).Verify([]byte("x")) {
 		t.Error("env users do not verify like users entries")
 	}
-	if !p.HasSlowHashes() || p.Dummy() != p.User("bob") {
+	if !p.HasSlowHashes() || p.Dummy() != p.User([]byte("bob")) {
 		t.Error("the bcrypt user from the environment is not the unknown-user dummy")
 	}
 	// Parse without environment checks the name and accepts users it cannot see.

@@ -977,11 +977,7 @@ func (pol *Policy) freeze() {
 	for i := range pol.rules {
 		r := &pol.rules[i]
 		r.creds = newStrMap(r.byUser)
-		allowed := make(map[string]struct{}, len(r.allow))
-		for name := range r.allow {
-			allowed[name] = struct{}{}
-		}
-		r.allowed = newStrMap(allowed)
+		r.allowed = newStrMap(r.allow)
 		r.byUser, r.allow = nil, nil
 	}
 }
