@@ -113,6 +113,30 @@ var (
 	funcName   = regexp.MustCompile(`^ - func\[\d+\] sig=\d+ <(.*)>$`)
 )
 
+// functionNames lists the module's function names (its name section) with wabt's
+// wasm-objdump.
+func functionNames(t *testing.T, path string) []string {
+	t.Helper()
+	objdump, err := exec.LookPath("wasm-objdump")
+	if err != nil {
+		t.Fatal("wasm-objdump not found: build/bootstrap-tinygo.sh installs Debian's wabt")
+	}
+	out, err := exec.Command(objdump, "-x", "-j", "Function", path).Output()
+	if err != nil {
+		t.Fatalf("wasm-objdump -x: %v", err)
+	}
+	var names []string
+	for sc := bufio.NewScanner(bytes.NewReader(out)); sc.Scan(); {
+		if m := funcName.FindStringSubmatch(sc.Text()); m != nil {
+			names = append(names, m[1])
+		}
+	}
+	if len(names) == 0 {
+		t.Fatalf("%s: no function names: is the name section missing?", path)
+	}
+	return names
+}
+
 // allocatorProblems uses wabt's wasm-objdump to find a second heap: a libc allocator
 // linked in, or memory.grow anywhere but TinyGo's own heap growth.
 func allocatorProblems(t *testing.T, path string) []string {
@@ -122,22 +146,14 @@ func allocatorProblems(t *testing.T, path string) []string {
 		t.Fatal("wasm-objdump not found: build/bootstrap-tinygo.sh installs Debian's wabt")
 	}
 	var problems []string
-	out, err := exec.Command(objdump, "-x", "-j", "Function", path).Output()
-	if err != nil {
-		t.Fatalf("wasm-objdump -x: %v", err)
-	}
-	for sc := bufio.NewScanner(bytes.NewReader(out)); sc.Scan(); {
-		m := funcName.FindStringSubmatch(sc.Text())
-		if m == nil {
-			continue
-		}
-		switch name := m[1]; {
+	for _, name := range functionNames(t, path) {
+		switch {
 		case strings.Contains(name, "dlmalloc"), name == "sbrk", name == "malloc", name == "calloc",
 			name == "realloc", name == "free", name == "__libc_malloc":
 			problems = append(problems, "links C allocator function "+name)
 		}
 	}
-	out, err = exec.Command(objdump, "-d", path).Output()
+	out, err := exec.Command(objdump, "-d", path).Output()
 	if err != nil {
 		t.Fatalf("wasm-objdump -d: %v", err)
 	}
@@ -169,5 +185,41 @@ func TestModuleHasOneHeap(t *testing.T) {
 	// The check must be able to fail: the default build has a second allocator entry point.
 	if p := allocatorProblems(t, repoRoot+"/out/wasmauth-leaky.wasm"); len(p) == 0 {
 		t.Error("the malloc-exporting build was not flagged")
+	}
+}
+
+// unusedPackages are packages the filter never calls but that a change in package
+// initialisation order would pull in (see the gjson import in main.go).
+var unusedPackages = []string{"github.com/tidwall/pretty.", "encoding/json.", "github.com/tidwall/gjson.mod"}
+
+// unusedCode lists the function names that belong to unusedPackages.
+func unusedCode(names []string) []string {
+	var found []string
+	for _, name := range names {
+		bare := strings.TrimLeft(name, "(*") // methods: "(*pkg.T).M"
+		for _, prefix := range unusedPackages {
+			if strings.HasPrefix(bare, prefix) {
+				found = append(found, name)
+				break
+			}
+		}
+	}
+	return found
+}
+
+func TestModuleLeavesOutUnusedPackages(t *testing.T) {
+	compiledModule(t, "wasmauth.wasm")
+	names := functionNames(t, repoRoot+"/out/wasmauth.wasm")
+	if found := unusedCode(names); len(found) > 0 {
+		sort.Strings(found)
+		t.Errorf("out/wasmauth.wasm holds %d functions of gjson's modifiers and what they use "+
+			"(e.g. %s): gjson's initialiser ran at run time; check the import order in main.go",
+			len(found), strings.Join(found[:min(len(found), 5)], ", "))
+	}
+	// The check must be able to fail: names as TinyGo writes them when that code is linked.
+	linked := []string{"github.com/tidwall/gjson.modPretty", "github.com/tidwall/pretty.appendPrettyObject",
+		"(*encoding/json.decodeState).value", "runtime.alloc"}
+	if found := unusedCode(linked); len(found) != 3 {
+		t.Errorf("unusedCode(%q) = %q, want the first three", linked, found)
 	}
 }
