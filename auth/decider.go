@@ -233,8 +233,10 @@ func (d *Decider) authenticate(rule *config.Rule, r *Request, cs *credState) (st
 	}
 	// The names returned are the configured ones, never the request's bytes.
 	local := rule.Credential(cs.user)
-	if local != nil && d.verify(local, cs.user, cs.pwd) {
-		return local.User(), Allow, ""
+	for c := local; c != nil; c = c.Next() {
+		if d.verify(c, cs.user, cs.pwd) {
+			return c.User(), Allow, ""
+		}
 	}
 	global := d.p.User(cs.user)
 	if global != nil {

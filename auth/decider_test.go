@@ -230,7 +230,7 @@ func TestExemptionsDefaultDenyMethodsAndGRPC(t *testing.T) {
 	check(t, "prometheus POST needs auth", d, req("POST", "h", "/prometheus"), missing)
 	check(t, "exempt host-specific", d, req("GET", "WWW.example.com:443", "/public/a"), exempt)
 	check(t, "exempt other host", d, req("GET", "api.example.com", "/public/a"), missing)
-	check(t, "traversal out of exemption", d, req("GET", "h", "/healthz/../admin"), missing)
+	check(t, "traversal out of exemption", d, req("GET", "h", "/healthz/../admin"), want{outcome: DenyBadRequest, status: 400, rule: -1})
 	check(t, "unlisted method default deny", d, req("DELETE", "h", "/x"), denyUnmatched)
 	check(t, "rules check a lowercase method like its uppercase form", d, req("get", "h", "/x"), missing)
 	check(t, "exemptions compare the method exactly", d, req("get", "h", "/prometheus"), missing)
@@ -273,13 +273,14 @@ func TestExemptionsDefaultDenyMethodsAndGRPC(t *testing.T) {
 func TestHostilePaths(t *testing.T) {
 	d := NewDecider(policy(t, `{"basic_auth_rules":[{"prefix":"/admin","credentials":["a:b"]}]}`))
 	for _, p := range []string{"/admin%2f", "/x/..%2fadmin", "/admin%5c", "/x\\admin", "/%2561dmin", "/admin%00", "/admin\n", "/ad%zzmin",
-		"/admin%", "admin", "", "/%ff", "http://evil/admin", "/x/..;/admin", "/%2e%2e/admin", "/admin%3b", "/admin#x", "/x#/../admin"} {
+		"/admin%", "admin", "", "/%ff", "http://evil/admin", "/x/..;/admin", "/%2e%2e/admin", "/admin%3b", "/admin#x", "/x#/../admin",
+		"/./admin", "/x/../admin", "/x;y/../admin", "/admin/../x", "/admin%3F/../x", "/admin%23/../x", "/x/..%25%32%46admin"} {
 		v := d.Decide(req("GET", "h", p))
 		if v.Outcome != DenyBadRequest || v.Status != 400 || v.Reason == "" || strings.Contains(v.Reason, "admin") {
 			t.Errorf("%q: %v %d %q, want 400", p, v.Outcome, v.Status, v.Reason)
 		}
 	}
-	for _, p := range []string{"//admin", "/./admin", "/x/../admin", "/admin;jsessionid=1", "/%61dmin", "/adm%69n/x", "/admin?x", "/x;y/../admin"} {
+	for _, p := range []string{"//admin", "/admin;jsessionid=1", "/%61dmin", "/adm%69n/x", "/admin?x", "/;x/admin"} {
 		v := d.Decide(req("GET", "h", p))
 		if v.Outcome != DenyUnauthenticated {
 			t.Errorf("%q reached /admin without credentials: %v", p, v.Outcome)
@@ -349,4 +350,36 @@ func TestReasonNeverLeaks(t *testing.T) {
 			t.Fatal("decoded credentials left in the buffer")
 		}
 	}
+}
+
+// TestUpstreamCompatibility: configurations the istio-ecosystem plugin accepted decide
+// as it did (or deny more).
+func TestUpstreamCompatibility(t *testing.T) {
+	basic := func(user, pass string) string {
+		return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
+	}
+	d := NewDecider(policy(t, `{"basic_auth_rules":[
+		{"prefix":"/w","hosts":["*example.com","api.example.org*"],"credentials":["ok:test"]},
+		{"prefix":"/rot","credentials":["ok:old","ok:new","other:x"]},
+		{"prefix":"/empty","credentials":["ok:"]},
+		{"prefix":"/star","hosts":["*"],"credentials":["ok:test"]},
+		{"prefix":"api","credentials":["ok:test"]},
+		{"prefix":"/dead","hosts":["a b"],"credentials":["ok:test"]}]}`))
+	missing := want{outcome: DenyUnauthenticated, status: 401, reason: ReasonMissingCredentials}
+	for _, host := range []string{"example.com", "www.example.com", "myexample.com", "api.example.org", "api.example.org:443", "api.example.org.eu"} {
+		check(t, "wildcard may stand for nothing: "+host, d, req("GET", host, "/w"), missing)
+	}
+	check(t, "wildcard other host", d, req("GET", "example.org", "/w"), want{outcome: Unmatched, rule: -1})
+	for _, pass := range []string{"old", "new"} {
+		check(t, "either password of a user listed twice: "+pass, d, req("GET", "h", "/rot", "authorization", basic("ok", pass)),
+			want{outcome: Allow, rule: 1, user: "ok"})
+	}
+	check(t, "neither password", d, req("GET", "h", "/rot", "authorization", basic("ok", "x")),
+		want{outcome: DenyUnauthenticated, status: 401, rule: 1, reason: ReasonBadCredentials})
+	check(t, "empty password", d, req("GET", "h", "/empty", "authorization", basic("ok", "")), want{outcome: Allow, rule: 2, user: "ok"})
+	check(t, "empty password: a password is wrong", d, req("GET", "h", "/empty", "authorization", basic("ok", "x")),
+		want{outcome: DenyUnauthenticated, status: 401, rule: 2, reason: ReasonBadCredentials})
+	check(t, `hosts ["*"] is every host`, d, req("GET", "anything.test", "/star"), want{outcome: DenyUnauthenticated, status: 401, rule: 3})
+	check(t, "a pattern without / never matches", d, req("GET", "h", "/api"), want{outcome: Unmatched, rule: -1})
+	check(t, "a rule whose hosts are all dead never matches", d, req("GET", "h", "/dead"), want{outcome: Unmatched, rule: -1})
 }

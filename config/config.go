@@ -59,11 +59,42 @@ type Policy struct {
 	dummy         *Credential
 	slow          bool
 	throttle      *Throttle
+	warnings      Errors
 }
 
+// Warnings lists what the configuration says that cannot work as written but
+// was accepted because the istio-ecosystem plugin accepted it: a path or host
+// pattern that no request can match, one that is matched in normal form, an
+// empty password. The filter logs them when it loads the configuration.
+func (p *Policy) Warnings() Errors { return p.warnings }
+
 // Realm is the realm announced in WWW-Authenticate (default "istio"); it
-// contains no '"' and no control characters.
+// contains no control characters. A realm configured with its own quotes, as
+// the istio-ecosystem plugin (which did not quote) needed, is without them.
 func (p *Policy) Realm() string { return p.realm }
+
+// Challenge is the WWW-Authenticate value of a 401 reply: Basic with the realm
+// as a quoted-string (RFC 7617), '"' and '\' escaped.
+func (p *Policy) Challenge() string {
+	b := make([]byte, 0, len(`Basic realm=""`)+len(p.realm)+4)
+	b = append(b, `Basic realm="`...)
+	for i := 0; i < len(p.realm); i++ {
+		if c := p.realm[i]; c == '"' || c == '\\' {
+			b = append(b, '\\')
+		}
+		b = append(b, p.realm[i])
+	}
+	return string(append(b, '"'))
+}
+
+// realmText is the realm a configured value names: the value without the
+// surrounding quotes some configurations of the istio-ecosystem plugin carried.
+func realmText(s string) string {
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		return s[1 : len(s)-1]
+	}
+	return s
+}
 
 // DryRun reports whether decisions are only logged and counted, never enforced.
 func (p *Policy) DryRun() bool { return p.dryRun }
@@ -173,10 +204,15 @@ func (r *Rule) Metadata() []MetadataCheck { return r.metadata }
 // Credential is one configured user with a plaintext password or a password hash.
 type Credential struct {
 	user   string
-	secret []byte // the plaintext password (never empty); nil for hashes
+	secret []byte // the plaintext password (empty only in a rule's credentials); nil for hashes
 	hash   *htpasswd.Hash
 	id     int
+	next   *Credential // the same user's next entry in a rule's credentials
 }
+
+// Next is another entry for the same user in the same rule's credentials (each
+// lets the user in), or nil.
+func (c *Credential) Next() *Credential { return c.next }
 
 // User is the user name.
 func (c *Credential) User() string { return c.user }
@@ -196,13 +232,16 @@ func (c *Credential) Verify(password []byte) bool {
 	return equalSecret(c.secret, password)
 }
 
-// equalSecret reports whether given equals secret (which must not be empty). It
-// reads every byte of given once, pairing it with secret's bytes in turn, with no
-// branch or early exit on either: the time depends only on len(given), which the
-// client chose, so timing reveals neither the secret nor its length. It replaced
-// comparing SHA-256 digests, which cost 1.4 us and three allocations per request
-// under TinyGo while hiding nothing more.
+// equalSecret reports whether given equals secret. It reads every byte of given
+// once, pairing it with secret's bytes in turn, with no branch or early exit on
+// either: the time depends only on len(given), which the client chose, so timing
+// reveals neither the secret nor its length (only whether it is empty). It
+// replaced comparing SHA-256 digests, which cost 1.4 us and three allocations per
+// request under TinyGo while hiding nothing more.
 func equalSecret(secret, given []byte) bool {
+	if len(secret) == 0 {
+		return len(given) == 0
+	}
 	var diff byte
 	j := 0
 	for i := 0; i < len(given); i++ {

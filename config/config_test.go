@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -138,30 +139,15 @@ func TestParseErrors(t *testing.T) {
 		{"unknown top", `{"relm":"x"}`, `$: unknown field "relm"`},
 		{"duplicate field", `{"realm":"a","realm":"b"}`, `realm: field appears more than once`},
 		{"realm type", `{"realm":1}`, `realm: must be a string, got number`},
-		{"realm quote", `{"realm":"a\"b"}`, `realm: must not contain '"', '\' or control characters`},
-		{"realm control", `{"realm":"a\nb"}`, `realm: must not contain '"', '\' or control characters`},
-		{"realm empty", `{"realm":""}`, `realm: must not be empty`},
+		{"realm control", `{"realm":"a\nb"}`, `realm: must not contain control characters`},
 		{"rules type", `{"basic_auth_rules":{}}`, `basic_auth_rules: must be an array, got object`},
 		{"rule type", `{"basic_auth_rules":[1]}`, `basic_auth_rules[0]: must be an object, got number`},
 		{"rule unknown", rule(`,"prefx":"/a"`), `basic_auth_rules[0]: unknown field "prefx"`},
 		{"no path", `{"basic_auth_rules":[{"credentials":["u:p"]}]}`, `basic_auth_rules[0]: needs exactly one of prefix, exact, suffix; got none`},
 		{"two paths", rule(`,"exact":"/a"`), `basic_auth_rules[0]: needs exactly one of prefix, exact, suffix; got prefix and exact`},
 		{"path type", `{"basic_auth_rules":[{"prefix":1,"credentials":["u:p"]}]}`, `basic_auth_rules[0].prefix: must be a string, got number`},
-		{"prefix slash", `{"basic_auth_rules":[{"prefix":"api","credentials":["u:p"]}]}`, `basic_auth_rules[0].prefix: "api" must start with /`},
 		{"exact slash", `{"basic_auth_rules":[{"exact":"","credentials":["u:p"]}]}`, `basic_auth_rules[0].exact: empty pattern`},
-		{"prefix not normal", `{"basic_auth_rules":[{"prefix":"/a/./b//c","credentials":["u:p"]}]}`, `basic_auth_rules[0].prefix: "/a/./b//c" is not normalised (requests are matched after normalisation): write "/a/b/c"`},
-		{"prefix encoded", `{"basic_auth_rules":[{"prefix":"/a%2fb","credentials":["u:p"]}]}`, `basic_auth_rules[0].prefix: "/a%2fb": path contains an encoded slash or backslash`},
-		{"prefix pct", `{"basic_auth_rules":[{"prefix":"/caf%C3%A9?x","credentials":["u:p"]}]}`, `basic_auth_rules[0].prefix: "/caf%C3%A9?x" is not normalised (requests are matched after normalisation): write "/café?x"`},
-		{"prefix hash", `{"basic_auth_rules":[{"prefix":"/a#b","credentials":["u:p"]}]}`, `basic_auth_rules[0].prefix: "/a#b" contains a space, '#', '\' or a control character`},
-		{"suffix never", `{"basic_auth_rules":[{"suffix":";x","credentials":["u:p"]}]}`, `basic_auth_rules[0].suffix: ";x" can never match: paths are matched decoded, without ;params and with single slashes`},
 		{"hosts type", rule(`,"hosts":"a"`), `basic_auth_rules[0].hosts: must be an array, got string`},
-		{"host empty", rule(`,"hosts":["a",""]`), `basic_auth_rules[0].hosts[1]: empty host`},
-		{"host star", rule(`,"hosts":["*"]`), `basic_auth_rules[0].hosts[0]: "*" alone would match every host: leave hosts out instead`},
-		{"host middle star", rule(`,"hosts":["a.*.com"]`), `basic_auth_rules[0].hosts[0]: "a.*.com": wildcard * is only allowed as the first or the last character`},
-		{"host two stars", rule(`,"hosts":["*.a.*"]`), `basic_auth_rules[0].hosts[0]: "*.a.*": wildcard * is only allowed as the first or the last character`},
-		{"host port", rule(`,"hosts":["a.com:8080"]`), `basic_auth_rules[0].hosts[0]: "a.com:8080": has a port; request ports are ignored, write "a.com"`},
-		{"host v6 port", rule(`,"hosts":["[::1]:80"]`), `basic_auth_rules[0].hosts[0]: "[::1]:80": has a port or trailing characters; request ports are ignored, write "[::1]"`},
-		{"host space", rule(`,"hosts":["a b"]`), `basic_auth_rules[0].hosts[0]: "a b": invalid character in host`},
 		{"host type", rule(`,"hosts":[1]`), `basic_auth_rules[0].hosts[0]: must be a string, got number`},
 		{"method", rule(`,"request_methods":["GET","G T"]`), `basic_auth_rules[0].request_methods[1]: "G T" is not a method (an HTTP token of at most 32 bytes)`},
 		{"method long", rule(`,"request_methods":["` + strings.Repeat("A", 33) + `"]`), `basic_auth_rules[0].request_methods[0]: "` + strings.Repeat("A", 33) + `" is not a method (an HTTP token of at most 32 bytes)`},
@@ -178,11 +164,12 @@ func TestParseErrors(t *testing.T) {
 		{"cred b64 no colon", `{"users":["Ym9i"]}`, `users[0]: entry is neither "user:password" nor base64 of "user:password"`},
 		{"cred control user", `{"users":["b\u0001b:pw"]}`, `users[0]: user name must be valid UTF-8 without control characters`},
 		{"cred dup", `{"users":["bob:a","alice:b","bob:c"]}`, `users[2]: duplicate user "bob" (first at users[0])`},
+		{"cred yescrypt", `{"users":["alice:$y$j9T$abc$def"]}`, `users[0]: user "alice": yescrypt hashes are not supported (use bcrypt: htpasswd -B)`},
+		{"rule cred argon2", `{"basic_auth_rules":[{"prefix":"/","credentials":["u:$argon2id$v=19$x"]}]}`, `basic_auth_rules[0].credentials[0]: user "u": Argon2 hashes are not supported (use bcrypt: htpasswd -B)`},
 		{"cred dup b64", `{"users":["bob:a","Ym9iOmI="]}`, `users[1]: duplicate user "bob" (first at users[0])`},
 		{"cred bad bcrypt", `{"users":["x:y","bob:$2y$05$short"]}`, `users[1]: user "bob": bad bcrypt hash: length 12, want 60`},
 		{"cred bad sha", `{"users":["bob:{SHA}nope"]}`, `users[0]: user "bob": bad sha1 hash: want base64 of a 20-byte SHA-1 digest`},
 		{"cred bad crypt", `{"users":["bob:$6$rounds=1$abc$def"]}`, `users[0]: user "bob": bad sha512-crypt hash: rounds 1 outside 1000..10000000`},
-		{"rule cred dup", `{"basic_auth_rules":[{"prefix":"/","credentials":["u:p","u:q"]}]}`, `basic_auth_rules[0].credentials[1]: duplicate user "u" (first at basic_auth_rules[0].credentials[0])`},
 		{"allow unknown", `{"users":["bob:x"],"basic_auth_rules":[{"prefix":"/","allow":["bob","carol"]}]}`, `basic_auth_rules[0].allow[1]: unknown user "carol" (not in users)`},
 		{"allow star no users", `{"basic_auth_rules":[{"prefix":"/","allow":["*"]}]}`, `basic_auth_rules[0].allow: "*" allows every entry of users, but users is empty`},
 		{"allow type", `{"basic_auth_rules":[{"prefix":"/","allow":"bob"}]}`, `basic_auth_rules[0].allow: must be an array, got string`},
@@ -255,7 +242,7 @@ func TestErrorsNeverContainSecrets(t *testing.T) {
 		for _, in := range []string{
 			`{"users":["bob:` + s + `","bob:` + s + `"]}`,
 			`{"users":["bob:` + s + `"], "realm": 5}`,
-			`{"basic_auth_rules":[{"prefix":"x","credentials":["bob:` + s + `"]}]}`,
+			`{"basic_auth_rules":[{"prefix":"/","credentials":["bob:` + s + `"],"request_methods":[1]}]}`,
 		} {
 			_, err := Parse([]byte(in))
 			if err == nil {
@@ -319,4 +306,80 @@ func FuzzEqualSecret(f *testing.F) {
 			t.Fatalf("equalSecret(%q, %q) = %v", secret, given, got)
 		}
 	})
+}
+
+// TestUpstreamConfigsAccepted: configurations the istio-ecosystem plugin accepted load,
+// with a warning wherever they cannot work as written.
+func TestUpstreamConfigsAccepted(t *testing.T) {
+	rule := func(extra string) string {
+		return `{"basic_auth_rules":[{"prefix":"/","credentials":["u:p"]` + extra + `}]}`
+	}
+	tests := []struct {
+		name, in, warnings string
+	}{
+		{"pre-quoted realm", `{"realm":"\"example\""}`, ``},
+		{"realm with a quote", `{"realm":"a\"b"}`, ``},
+		{"empty realm", `{"realm":""}`, ``},
+		{"prefix without slash", `{"basic_auth_rules":[{"prefix":"api","credentials":["u:p"]}]}`,
+			`basic_auth_rules[0].prefix: "api" can never match: paths start with /`},
+		{"prefix not normal", `{"basic_auth_rules":[{"prefix":"//a///b","credentials":["u:p"]}]}`,
+			`basic_auth_rules[0].prefix: "//a///b" is matched in normal form "/a/b"`},
+		{"prefix with dot segment", `{"basic_auth_rules":[{"prefix":"/a/./b","credentials":["u:p"]}]}`,
+			`basic_auth_rules[0].prefix: "/a/./b" can never match: requests spelled this way are refused: path contains a dot segment (. or ..)`},
+		{"prefix encoded slash", `{"basic_auth_rules":[{"prefix":"/a%2fb","credentials":["u:p"]}]}`,
+			`basic_auth_rules[0].prefix: "/a%2fb" can never match: requests spelled this way are refused: path contains an encoded slash or backslash`},
+		{"prefix percent-encoded", `{"basic_auth_rules":[{"prefix":"/caf%C3%A9?x","credentials":["u:p"]}]}`,
+			`basic_auth_rules[0].prefix: "/caf%C3%A9?x" is matched in normal form "/café?x"`},
+		{"prefix encoded space", `{"basic_auth_rules":[{"prefix":"/my%20docs","credentials":["u:p"]}]}`,
+			`basic_auth_rules[0].prefix: "/my%20docs" is matched in normal form "/my docs"`},
+		{"prefix hash", `{"basic_auth_rules":[{"prefix":"/a#b","credentials":["u:p"]}]}`,
+			`basic_auth_rules[0].prefix: "/a#b" can never match: normalised paths contain no '#', '\' or control character`},
+		{"suffix with params", `{"basic_auth_rules":[{"suffix":";x","credentials":["u:p"]}]}`,
+			`basic_auth_rules[0].suffix: ";x" can never match: paths are matched decoded, without ;params and with single slashes`},
+		{"suffix dot-dot", `{"basic_auth_rules":[{"suffix":"/..","credentials":["u:p"]}]}`,
+			`basic_auth_rules[0].suffix: "/.." can never match: requests with . or .. segments are refused`},
+		{"host star", rule(`,"hosts":["*"]`), ``},
+		{"empty host", rule(`,"hosts":["a",""]`), `basic_auth_rules[0].hosts[1]: "" can never match a request host: it is empty`},
+		{"host middle star", rule(`,"hosts":["a.*.com"]`),
+			`basic_auth_rules[0].hosts[0]: "a.*.com" can never match a request host: the wildcard * only works as the first or the last character`},
+		{"host port", rule(`,"hosts":["a.com:8080"]`),
+			`basic_auth_rules[0].hosts[0]: "a.com:8080" has a port; request ports are ignored: matched as "a.com"`},
+		{"host v6 port", rule(`,"hosts":["[::1]:80"]`),
+			`basic_auth_rules[0].hosts[0]: "[::1]:80" has a port; request ports are ignored: matched as "[::1]"`},
+		{"host space", rule(`,"hosts":["a b"]`), `basic_auth_rules[0].hosts[0]: "a b" can never match a request host: invalid character in host`},
+		{"same user twice in a rule", `{"basic_auth_rules":[{"prefix":"/","credentials":["u:old","u:new","u:new"]}]}`, ``},
+		{"empty password in a rule", `{"basic_auth_rules":[{"prefix":"/","credentials":["ok:"]}]}`,
+			`basic_auth_rules[0].credentials[0]: user "ok" has an empty password`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Parse([]byte(tt.in))
+			if err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if got := p.Warnings().Error(); got != tt.warnings {
+				t.Errorf("warnings\n got: %s\nwant: %s", got, tt.warnings)
+			}
+		})
+	}
+}
+
+func TestChallenge(t *testing.T) {
+	for realm, want := range map[string]string{
+		``:            `Basic realm=""`,
+		`istio`:       `Basic realm="istio"`,
+		`"quoted"`:    `Basic realm="quoted"`,
+		`a"b\c`:       `Basic realm="a\"b\\c"`,
+		`"`:           `Basic realm="\""`,
+		`with space`:  `Basic realm="with space"`,
+		`"only-first`: `Basic realm="\"only-first"`,
+	} {
+		in, _ := json.Marshal(map[string]string{"realm": realm})
+		if got := mustParse(t, string(in)).Challenge(); got != want {
+			t.Errorf("realm %q: challenge %s, want %s", realm, got, want)
+		}
+	}
+	if got := mustParse(t, `{}`).Challenge(); got != `Basic realm="istio"` {
+		t.Errorf("default challenge %s", got)
+	}
 }

@@ -41,7 +41,7 @@ func (ps *parser) usersFromEnv(r gjson.Result, users map[string]*Credential, fir
 			continue
 		}
 		at := path + " (" + name + " line " + strconv.Itoa(n) + ")"
-		c, msg := ps.credential(line)
+		c, msg := ps.credential(line, false)
 		if c == nil {
 			ps.errf(at, msg)
 			continue

@@ -31,6 +31,7 @@ type matcher struct {
 	kind    pathKind
 	pattern string   // normalised path pattern (may contain '?' and a raw query)
 	methods []string // nil = every method
+	never   bool     // a pattern no request can match (accepted for compatibility)
 }
 
 // lenMap finds map keys that are a prefix (or suffix) of a string: one lookup
@@ -59,11 +60,10 @@ func (l *lenMap) freeze() {
 	l.building = nil
 }
 
-// prefixes appends the ids of every key that is a prefix of s (strict when
-// proper is set: the key must be shorter than s).
-func (l *lenMap) prefixes(s string, proper bool, dst []int32) []int32 {
+// prefixes appends the ids of every key that is a prefix of s (s itself included).
+func (l *lenMap) prefixes(s string, dst []int32) []int32 {
 	for _, n := range l.lens {
-		if n > len(s) || proper && n == len(s) {
+		if n > len(s) {
 			break
 		}
 		if ids, ok := l.m.get(s[:n]); ok {
@@ -74,9 +74,9 @@ func (l *lenMap) prefixes(s string, proper bool, dst []int32) []int32 {
 }
 
 // suffixes is prefixes for suffixes.
-func (l *lenMap) suffixes(s string, proper bool, dst []int32) []int32 {
+func (l *lenMap) suffixes(s string, dst []int32) []int32 {
 	for _, n := range l.lens {
-		if n > len(s) || proper && n == len(s) {
+		if n > len(s) {
 			break
 		}
 		if ids, ok := l.m.get(s[len(s)-n:]); ok {
@@ -119,8 +119,8 @@ func (p *pathIndex) match(path string, dst []int32) []int32 {
 	if ids, ok := p.exact.get(path); ok {
 		dst = append(dst, ids...)
 	}
-	dst = p.prefix.prefixes(path, false, dst)
-	return p.suffix.suffixes(path, false, dst)
+	dst = p.prefix.prefixes(path, dst)
+	return p.suffix.suffixes(path, dst)
 }
 
 // hostGroup is the path index of one host pattern; patterns containing '?' are
@@ -165,6 +165,9 @@ func newIndex(ms []matcher) *index {
 		m := &ms[i]
 		id := int32(i)
 		ix.methods[i] = m.methods
+		if m.never {
+			continue
+		}
 		if containsByte(m.pattern, '?') {
 			ix.hasQuery = true
 		}
@@ -240,8 +243,10 @@ func (ix *index) match(t *Target, dst []int32, scratch *[]int32) []int32 {
 		}
 		if len(ix.groups) > 0 {
 			gids := (*scratch)[:0]
-			gids = ix.suffixHost.suffixes(t.Host, true, gids)
-			gids = ix.prefixHost.prefixes(t.Host, true, gids)
+			// The wildcard may stand for nothing: "*example.com" covers example.com,
+			// as in the istio-ecosystem plugin ("*.example.com" does not).
+			gids = ix.suffixHost.suffixes(t.Host, gids)
+			gids = ix.prefixHost.prefixes(t.Host, gids)
 			for _, gid := range gids {
 				dst = ix.groups[gid].matchPath(t.Path, pathQ, dst)
 			}

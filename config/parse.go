@@ -66,11 +66,13 @@ func ParseWithEnv(data []byte, lookup func(string) (string, bool)) (*Policy, err
 	if len(ps.errs) > 0 {
 		return nil, ps.errs
 	}
+	pol.warnings = ps.warns
 	return pol, nil
 }
 
 type parser struct {
 	errs   Errors
+	warns  Errors
 	nextID int
 	lookup func(string) (string, bool)
 	// usersUnseen is set when users_from_env names a variable that was not read
@@ -80,6 +82,12 @@ type parser struct {
 
 func (ps *parser) errf(path, msg string) {
 	ps.errs = append(ps.errs, &Error{Path: path, Msg: msg})
+}
+
+// warnf reports something accepted, for compatibility with the istio-ecosystem
+// plugin, that does not work the way it reads (Policy.Warnings).
+func (ps *parser) warnf(path, msg string) {
+	ps.warns = append(ps.warns, &Error{Path: path, Msg: msg})
 }
 
 func elem(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
@@ -158,20 +166,17 @@ func (ps *parser) parse(data []byte) *Policy {
 	}
 	if r, ok := f["realm"]; ok {
 		if s, ok := ps.str("realm", r); ok {
-			switch {
-			case s == "":
-				ps.errf("realm", "must not be empty")
-			case strings.ContainsRune(s, '"') || strings.ContainsRune(s, '\\') || hasControl(s):
-				ps.errf("realm", `must not contain '"', '\' or control characters`)
-			default:
-				pol.realm = s
+			if hasControl(s) {
+				ps.errf("realm", "must not contain control characters")
+			} else {
+				pol.realm = realmText(s)
 			}
 		}
 	}
 	var userIndex map[string]int
 	if r, ok := f["users"]; ok {
 		if items, ok := ps.array("users", r); ok {
-			pol.users, userIndex = ps.credentials("users", items)
+			pol.users, userIndex = ps.credentials("users", items, false)
 		}
 	}
 	if r, ok := f["users_from_env"]; ok {
@@ -302,7 +307,9 @@ func (pol *Policy) finish() {
 	}
 	for i := range pol.rules {
 		for _, c := range pol.rules[i].byUser {
-			visit(c)
+			for ; c != nil; c = c.next {
+				visit(c)
+			}
 		}
 	}
 	if best == nil || best.hash == nil {
@@ -528,9 +535,11 @@ func (ps *parser) metadataCredentials(r gjson.Result) (user, pass string) {
 	return user, pass
 }
 
-// credentials parses a list of credential entries; users must be unique. It
-// returns the entries by user and the index of each user's entry.
-func (ps *parser) credentials(path string, items jsonArray) (map[string]*Credential, map[string]int) {
+// credentials parses a list of credential entries. It returns the entries by user
+// and the index of each user's first entry. In a rule's list (alternatives set) a
+// user may have several entries, any of which lets the user in, as in the
+// istio-ecosystem plugin (password rotation); in users a user must be unique.
+func (ps *parser) credentials(path string, items jsonArray, alternatives bool) (map[string]*Credential, map[string]int) {
 	out := make(map[string]*Credential, items.len())
 	first := map[string]int{}
 	for i, it := range items.all() {
@@ -539,13 +548,24 @@ func (ps *parser) credentials(path string, items jsonArray) (map[string]*Credent
 		if !ok {
 			continue
 		}
-		c, msg := ps.credential(s)
+		c, msg := ps.credential(s, alternatives)
 		if c == nil {
 			ps.errf(p, msg)
 			continue
 		}
+		if c.hash == nil && len(c.secret) == 0 {
+			ps.warnf(p, "user "+strconv.Quote(c.user)+" has an empty password")
+		}
 		if j, dup := first[c.user]; dup {
-			ps.errf(p, "duplicate user "+strconv.Quote(c.user)+" (first at "+elem(path, j)+")")
+			if !alternatives {
+				ps.errf(p, "duplicate user "+strconv.Quote(c.user)+" (first at "+elem(path, j)+")")
+				continue
+			}
+			last := out[c.user]
+			for last.next != nil {
+				last = last.next
+			}
+			last.next = c
 			continue
 		}
 		first[c.user] = i
@@ -555,8 +575,9 @@ func (ps *parser) credentials(path string, items jsonArray) (map[string]*Credent
 }
 
 // credential parses one entry; on failure it returns nil and a message that
-// never contains the password or hash.
-func (ps *parser) credential(s string) (*Credential, string) {
+// never contains the password or hash. An empty password is refused unless
+// emptyOK (a rule's credentials, where the istio-ecosystem plugin took "user:").
+func (ps *parser) credential(s string, emptyOK bool) (*Credential, string) {
 	user, secret, hasColon := strings.Cut(s, ":")
 	fromBase64 := false
 	if !hasColon {
@@ -588,7 +609,10 @@ func (ps *parser) credential(s string) (*Credential, string) {
 		c.hash = h
 		return c, ""
 	}
-	if secret == "" {
+	if name := htpasswd.Unsupported(secret); name != "" && !fromBase64 {
+		return nil, "user " + strconv.Quote(user) + ": " + name + " hashes are not supported (use bcrypt: htpasswd -B)"
+	}
+	if secret == "" && !emptyOK {
 		return nil, "user " + strconv.Quote(user) + ": empty password"
 	}
 	c.secret = []byte(secret)
@@ -625,7 +649,7 @@ func (ps *parser) rules(items jsonArray, users map[string]*Credential) []Rule {
 		r.matcher = m
 		if v, ok := f["credentials"]; ok {
 			if items, ok := ps.array(field(p, "credentials"), v); ok {
-				r.byUser, _ = ps.credentials(field(p, "credentials"), items)
+				r.byUser, _ = ps.credentials(field(p, "credentials"), items, true)
 			}
 		}
 		if v, ok := f["allow"]; ok {
@@ -680,16 +704,22 @@ func (ps *parser) matcher(p string, f map[string]gjson.Result) (matcher, bool) {
 		hs, ok := ps.strs(field(p, "hosts"), v)
 		good = good && ok
 		seen := map[string]bool{}
+		anyHost := false
 		for j, h := range hs {
-			n, ok := ps.hostPattern(elem(field(p, "hosts"), j), h)
-			if !ok {
-				good = false
-				continue
-			}
-			if !seen[n] {
+			n, any, live := ps.hostPattern(elem(field(p, "hosts"), j), h)
+			switch {
+			case any:
+				anyHost = true
+			case live && !seen[n]:
 				seen[n] = true
 				m.hosts = append(m.hosts, n)
 			}
+		}
+		switch {
+		case anyHost:
+			m.hosts = nil
+		case len(hs) > 0 && len(m.hosts) == 0:
+			m.never = true // every entry is dead: not "every host"
 		}
 	}
 	var kinds []string
@@ -706,8 +736,10 @@ func (ps *parser) matcher(p string, f map[string]gjson.Result) (matcher, bool) {
 		k := kinds[0]
 		if s, ok := ps.str(field(p, k), f[k]); ok {
 			m.kind = map[string]pathKind{"prefix": pathPrefix, "exact": pathExact, "suffix": pathSuffix}[k]
-			m.pattern, ok = ps.pathPattern(field(p, k), m.kind, s)
+			var live bool
+			m.pattern, live, ok = ps.pathPattern(field(p, k), m.kind, s)
 			good = good && ok
+			m.never = m.never || !live
 		} else {
 			good = false
 		}
@@ -733,106 +765,132 @@ func (ps *parser) matcher(p string, f map[string]gjson.Result) (matcher, bool) {
 	return m, good
 }
 
-// hostPattern validates and normalises one hosts entry.
-func (ps *parser) hostPattern(path, s string) (string, bool) {
-	if s == "" {
-		ps.errf(path, "empty host")
-		return "", false
-	}
+// hostPattern normalises one hosts entry. Every entry the istio-ecosystem plugin
+// accepted is accepted: "*" alone (any host) returns any; an entry no request
+// host can match is reported as a warning and returns live false; a port is
+// dropped with a warning (request ports are ignored).
+func (ps *parser) hostPattern(path, s string) (pattern string, any, live bool) {
 	h := strings.ToLower(s)
-	bad := func(msg string) (string, bool) {
-		ps.errf(path, strconv.Quote(s)+": "+msg)
-		return "", false
+	dead := func(why string) (string, bool, bool) {
+		ps.warnf(path, strconv.Quote(s)+" can never match a request host: "+why)
+		return "", false, false
 	}
-	if h == "*" {
-		ps.errf(path, `"*" alone would match every host: leave hosts out instead`)
-		return "", false
+	withoutPort := func(host string) {
+		ps.warnf(path, strconv.Quote(s)+" has a port; request ports are ignored: matched as "+strconv.Quote(host))
 	}
-	if h[0] == '[' {
+	switch {
+	case h == "":
+		return dead("it is empty")
+	case h == "*":
+		return "", true, true
+	case h[0] == '[':
 		end := strings.IndexByte(h, ']')
 		if end < 0 {
-			return bad("unterminated IPv6 literal")
-		}
-		if end+1 < len(h) {
-			return bad("has a port or trailing characters; request ports are ignored, write " + strconv.Quote(h[:end+1]))
+			return dead("unterminated IPv6 literal")
 		}
 		n, ok := normalize.Host(h)
 		if !ok {
-			return bad("invalid IPv6 literal")
+			return dead("invalid IPv6 literal or port")
 		}
-		return n, true
+		if end+1 < len(h) {
+			withoutPort(n)
+		}
+		return n, false, true
 	}
 	switch c := strings.Count(h, ":"); {
 	case c == 1:
-		return bad("has a port; request ports are ignored, write " + strconv.Quote(h[:strings.IndexByte(h, ':')]))
+		n, ok := normalize.Host(h)
+		if !ok || strings.Contains(n, "*") {
+			return dead("invalid character in host")
+		}
+		withoutPort(n)
+		return n, false, true
 	case c > 1:
 		n, ok := normalize.Host("[" + h + "]")
 		if !ok {
-			return bad("invalid IPv6 literal")
+			return dead("invalid IPv6 literal")
 		}
-		return n, true
+		return n, false, true
 	}
 	stars := strings.Count(h, "*")
 	switch {
 	case stars == 0:
 		n, ok := normalize.Host(h)
 		if !ok {
-			return bad("invalid character in host")
+			return dead("invalid character in host")
 		}
-		return n, true
+		return n, false, true
 	case stars > 1 || h[0] != '*' && h[len(h)-1] != '*':
-		return bad("wildcard * is only allowed as the first or the last character")
+		return dead("the wildcard * only works as the first or the last character")
 	case h[0] == '*':
 		rest := strings.TrimSuffix(h[1:], ".")
 		if rest == "" || !normalize.HostChars(rest) {
-			return bad("invalid character in host")
+			return dead("invalid character in host")
 		}
-		return "*" + rest, true
+		return "*" + rest, false, true
 	default:
 		rest := h[:len(h)-1]
 		if !normalize.HostChars(rest) {
-			return bad("invalid character in host")
+			return dead("invalid character in host")
 		}
-		return rest + "*", true
+		return rest + "*", false, true
 	}
 }
 
-// pathPattern validates a prefix/exact/suffix pattern. Prefix and exact
-// patterns must already be in the normal form requests are matched in, or
-// they could never match (or match less than intended).
-func (ps *parser) pathPattern(path string, kind pathKind, s string) (string, bool) {
-	bad := func(msg string) (string, bool) {
-		ps.errf(path, msg)
-		return "", false
-	}
+// pathPattern validates a prefix/exact/suffix pattern. Every non-empty pattern
+// the istio-ecosystem plugin accepted is accepted: a prefix or exact pattern not
+// in normal form is matched in normal form, and one that no request path can
+// match once normalised (such requests are refused with 400) returns live false;
+// both are reported as warnings.
+func (ps *parser) pathPattern(path string, kind pathKind, s string) (pattern string, live, ok bool) {
 	if s == "" {
-		return bad("empty pattern")
+		ps.errf(path, "empty pattern")
+		return "", false, false
 	}
-	if hasControl(s) || strings.ContainsAny(s, " #\\") {
-		return bad(strconv.Quote(s) + " contains a space, '#', '\\' or a control character")
+	dead := func(why string) (string, bool, bool) {
+		ps.warnf(path, strconv.Quote(s)+" can never match: "+why)
+		return "", false, true
+	}
+	if hasControl(s) || strings.ContainsAny(s, "#\\") {
+		return dead("normalised paths contain no '#', '\\' or control character")
 	}
 	p, q, hasQ := strings.Cut(s, "?")
 	if kind == pathSuffix {
 		if strings.ContainsAny(p, "%;") || strings.Contains(p, "//") {
-			return bad(strconv.Quote(s) + " can never match: paths are matched decoded, without ;params and with single slashes")
+			return dead("paths are matched decoded, without ;params and with single slashes")
 		}
-		return s, true
+		if hasDotSegment(p) {
+			return dead("requests with . or .. segments are refused")
+		}
+		return s, true, true
 	}
 	if p == "" || p[0] != '/' {
-		return bad(strconv.Quote(s) + " must start with /")
+		return dead("paths start with /")
 	}
 	n, _, err := normalize.Path(p)
 	if err != nil {
-		return bad(strconv.Quote(s) + ": " + err.Error())
+		return dead("requests spelled this way are refused: " + err.Error())
 	}
 	if n != p {
-		want := n
 		if hasQ {
-			want += "?" + q
+			n += "?" + q
 		}
-		return bad(strconv.Quote(s) + " is not normalised (requests are matched after normalisation): write " + strconv.Quote(want))
+		ps.warnf(path, strconv.Quote(s)+" is matched in normal form "+strconv.Quote(n))
+		return n, true, true
 	}
-	return s, true
+	return s, true, true
+}
+
+// hasDotSegment reports whether a suffix pattern contains a whole "." or ".."
+// segment (its first segment may be partial: ".." in "x.." is a name).
+func hasDotSegment(p string) bool {
+	segs := strings.Split(p, "/")
+	for i, seg := range segs {
+		if i > 0 && (seg == "." || seg == "..") {
+			return true
+		}
+	}
+	return false
 }
 
 // Regex limits: Go's regexp compiles recursively, and the TinyGo wasm stack

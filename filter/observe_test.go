@@ -151,13 +151,29 @@ func TestDryRun(t *testing.T) {
 
 func TestInvalidConfigRefusesToStart(t *testing.T) {
 	vmTest(t, func(t *testing.T, vm types.VMContext) {
-		host, status := newHost(t, vm, `{"basic_auth_rules": [{"prefix": "/a", "hosts": [""], "credentials": ["u:p"]}]}`)
+		host, status := newHost(t, vm, `{"basic_auth_rules": [{"prefix": "/a", "hosts": [1], "credentials": ["u:p"]}]}`)
 		if status != types.OnPluginStartStatusFailed {
 			t.Fatalf("OnPluginStart = %v, want Failed", status)
 		}
 		logs := strings.Join(host.GetCriticalLogs(), "\n")
-		if !strings.Contains(logs, "wasmauth: invalid pluginConfig: basic_auth_rules[0].hosts[0]: ") {
+		if !strings.Contains(logs, "wasmauth: invalid pluginConfig: basic_auth_rules[0].hosts[0]: must be a string") {
 			t.Errorf("critical logs do not name the JSON path: %q", logs)
+		}
+	})
+}
+
+func TestCompatibilityWarningsAreLogged(t *testing.T) {
+	vmTest(t, func(t *testing.T, vm types.VMContext) {
+		host, status := newHost(t, vm, `{"basic_auth_rules": [{"prefix": "api", "hosts": ["a.com:443"], "credentials": ["u:p"]}]}`)
+		if status != types.OnPluginStartStatusOK {
+			t.Fatalf("OnPluginStart = %v, want OK", status)
+		}
+		want := []string{
+			`wasmauth: pluginConfig: basic_auth_rules[0].hosts[0]: "a.com:443" has a port; request ports are ignored: matched as "a.com"`,
+			`wasmauth: pluginConfig: basic_auth_rules[0].prefix: "api" can never match: paths start with /`,
+		}
+		if logs := host.GetWarnLogs(); strings.Join(logs, "\n") != strings.Join(want, "\n") {
+			t.Errorf("warn logs\n got: %q\nwant: %q", logs, want)
 		}
 	})
 }

@@ -55,6 +55,9 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 		}
 		return types.OnPluginStartStatusFailed
 	}
+	for _, w := range policy.Warnings() {
+		proxywasm.LogWarn("wasmauth: pluginConfig: " + w.Error())
+	}
 	p.policy = policy
 	p.decider = auth.NewDecider(policy)
 	if t, ok := policy.Throttle(); ok {
@@ -69,7 +72,7 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	p.ruleNames = policy.RuleNames()
 	p.metrics = newMetrics(p.ruleNames)
 	p.challenge = [][2]string{
-		{"www-authenticate", `Basic realm="` + policy.Realm() + `"`},
+		{"www-authenticate", policy.Challenge()},
 		{"content-type", "text/plain; charset=utf-8"},
 	}
 	reserveHeadroom(before)

@@ -93,6 +93,35 @@ func Detect(s string) Kind {
 	return 0
 }
 
+// unsupported are the prefixes of password-hash formats this package does not
+// verify, with their names. An entry starting with one is meant as a hash, not as a
+// password that happens to look like one.
+var unsupported = []struct{ p, name string }{
+	{"$y$", "yescrypt"}, {"$gy$", "gost-yescrypt"}, {"$7$", "scrypt"}, {"$2x$", "bcrypt $2x$"},
+	{"$argon2", "Argon2"}, {"$sha1$", "SHA1-crypt"}, {"$md5$", "Sun MD5-crypt"}, {"$md5,", "Sun MD5-crypt"},
+	{"$3$", "NT hash"}, {"$pbkdf2", "PBKDF2"}, {"$scrypt$", "scrypt"},
+	{"{SSHA256}", "{SSHA256}"}, {"{SSHA512}", "{SSHA512}"}, {"{SHA256}", "{SHA256}"}, {"{SHA512}", "{SHA512}"},
+	{"{CRYPT}", "{CRYPT}"}, {"{MD5}", "{MD5}"}, {"{SMD5}", "{SMD5}"}, {"{PBKDF2", "{PBKDF2}"}, {"{ARGON2}", "{ARGON2}"},
+}
+
+// Unsupported returns the name of the password-hash format s is written in when
+// it is one this package cannot verify (yescrypt, scrypt, Argon2, ...), or "".
+// LDAP-style {SCHEME} prefixes are compared case-insensitively ("{ssha}" is
+// reported too: only "{SSHA}" is supported).
+func Unsupported(s string) string {
+	for _, u := range unsupported {
+		if len(s) >= len(u.p) && (s[:len(u.p)] == u.p || u.p[0] == '{' && strings.EqualFold(s[:len(u.p)], u.p)) {
+			return u.name
+		}
+	}
+	for _, k := range []string{"{SHA}", "{SSHA}"} {
+		if len(s) >= len(k) && s[:len(k)] != k && strings.EqualFold(s[:len(k)], k) {
+			return k + " spelled " + s[:len(k)]
+		}
+	}
+	return ""
+}
+
 // Parse validates s, which must start with a known prefix (see Detect), and
 // returns the parsed hash. The error says what is wrong without quoting s.
 func Parse(s string) (*Hash, error) {

@@ -204,3 +204,29 @@ func FuzzParse(f *testing.F) {
 		h.Verify([]byte(pw))
 	})
 }
+
+func TestUnsupported(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7", "yescrypt"},
+		{"$gy$j9T$abc$def", "gost-yescrypt"},
+		{"$7$CU..../....abc$def", "scrypt"},
+		{"$2x$05$abcdefghijklmnopqrstuv", "bcrypt $2x$"},
+		{"$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", "Argon2"},
+		{"{ssha}abcdefghijklmnopqrstuvwxyz12", "{SSHA} spelled {ssha}"},
+		{"{sha}6AmmEmsKtsv6+J5s0L3RlKaAk3", "{SHA} spelled {sha}"},
+		{"{SSHA512}abc", "{SSHA512}"},
+		{"{crypt}$6$x", "{CRYPT}"},
+		{"$2y$05$abc", ""}, // supported: Detect's business
+		{"{SSHA}abc", ""},
+		{"{SHA}abc", ""},
+		{"hunter2", ""},
+		{"$ecret$", ""},
+		{"$", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := Unsupported(tt.in); got != tt.want {
+			t.Errorf("Unsupported(%.12q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -19,17 +19,21 @@ var (
 	ErrDoubleEncoding = errors.New("path contains a double percent-encoding")
 	ErrInvalidUTF8    = errors.New("path is not valid UTF-8 after decoding")
 	ErrEncodedSemi    = errors.New("path contains an encoded semicolon")
+	ErrEncodedDelim   = errors.New("path contains an encoded '?' or '#'")
 	ErrEncodedDot     = errors.New("path contains a percent-encoded dot segment")
 	ErrDotParams      = errors.New("path contains a dot segment with ;parameters")
+	ErrDotSegment     = errors.New("path contains a dot segment (. or ..)")
 )
 
 // Path normalises a raw request path (the HTTP/2 :path). It returns the
 // normalised path (fragment and query removed, percent-encoding decoded,
-// ";params" removed from every segment, repeated slashes merged, "." and ".."
-// resolved without going above the root) and the raw query (without '?', "" if
-// none). The asterisk-form "*" is returned unchanged, to be judged by the caller
-// (only OPTIONS may use it). A path that can be read in more than one way is an
-// error.
+// ";params" removed from every segment, repeated slashes merged) and the raw
+// query (without '?', "" if none). The asterisk-form "*" is returned unchanged,
+// to be judged by the caller (only OPTIONS may use it). A path that can be read
+// in more than one way is an error, and so is any "." or ".." segment: clients
+// resolve them before sending (Envoy does too, unless Istio's path
+// normalisation is NONE), and a backend that does not would see a different
+// path from the one matched.
 //
 // Already-normal paths are returned without allocating.
 func Path(raw string) (path, query string, err error) {
@@ -70,10 +74,12 @@ func Path(raw string) (path, query string, err error) {
 				return "", "", ErrEncodedSlash
 			case d < 0x20 || d == 0x7f:
 				return "", "", ErrEncodedControl
-			case d == '%' && i+4 < len(raw) && isHex(raw[i+3]) && isHex(raw[i+4]):
+			case d == '%' && encodesHexPair(raw[i+3:]):
 				return "", "", ErrDoubleEncoding
 			case d == ';':
 				return "", "", ErrEncodedSemi
+			case d == '?' || d == '#':
+				return "", "", ErrEncodedDelim
 			}
 			i += 2
 		case c == ';':
@@ -127,24 +133,6 @@ func Path(raw string) (path, query string, err error) {
 			if last && (len(out) == 0 || out[len(out)-1] != '/') {
 				out = append(out, '/')
 			}
-		case len(seg) == 1 && seg[0] == '.':
-			if last && (len(out) == 0 || out[len(out)-1] != '/') {
-				out = append(out, '/')
-			}
-		case len(seg) == 2 && seg[0] == '.' && seg[1] == '.':
-			// Drop the previous segment (and its slash); never above the root.
-			if len(out) > 0 && out[len(out)-1] == '/' {
-				out = out[:len(out)-1]
-			}
-			for len(out) > 0 && out[len(out)-1] != '/' {
-				out = out[:len(out)-1]
-			}
-			if len(out) > 0 {
-				out = out[:len(out)-1]
-			}
-			if last {
-				out = append(out, '/')
-			}
 		default:
 			if len(out) == 0 || out[len(out)-1] != '/' {
 				out = append(out, '/')
@@ -164,10 +152,9 @@ func Path(raw string) (path, query string, err error) {
 	return string(out), query, nil
 }
 
-// checkSegments refuses raw segments that only some backends read as dot
-// segments: percent-encoded dots ("%2e%2e") and dots with parameters ("..;x").
-// Backends that do not decode, or do not strip parameters, would see a plain
-// name there and resolve the path differently from the normalised form.
+// checkSegments refuses dot segments, naming the spellings that only some
+// backends read as dot segments: percent-encoded dots ("%2e%2e") and dots with
+// parameters ("..;x").
 func checkSegments(raw string) error {
 	for start := 0; start < len(raw); {
 		end := start + 1
@@ -205,8 +192,30 @@ func checkSegments(raw string) error {
 		if params {
 			return ErrDotParams
 		}
+		return ErrDotSegment
 	}
 	return nil
+}
+
+// encodesHexPair reports whether s starts with two hex digits once decoded, each
+// written raw or percent-encoded: after a decoded '%' that is a second encoding
+// ("%252F", "%25%32%46") that a backend decoding twice would read as another octet.
+func encodesHexPair(s string) bool {
+	for range 2 {
+		var c byte
+		switch {
+		case len(s) >= 3 && s[0] == '%' && isHex(s[1]) && isHex(s[2]):
+			c, s = unhex(s[1])<<4|unhex(s[2]), s[3:]
+		case len(s) >= 1:
+			c, s = s[0], s[1:]
+		default:
+			return false
+		}
+		if !isHex(c) {
+			return false
+		}
+	}
+	return true
 }
 
 func isHex(c byte) bool {

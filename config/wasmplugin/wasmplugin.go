@@ -28,8 +28,9 @@ type Plugin struct {
 
 // Problem is one finding for one WasmPlugin; Err is nil when it is valid.
 type Problem struct {
-	Plugin Plugin
-	Err    error // config.Errors, or a problem with the resource itself
+	Plugin   Plugin
+	Err      error         // config.Errors, or a problem with the resource itself
+	Warnings config.Errors // of a valid pluginConfig: see config.Policy.Warnings
 }
 
 // Find returns the WasmPlugin documents of a YAML stream (documents separated
@@ -74,7 +75,10 @@ func Check(data []byte) ([]Problem, error) {
 		case p.PluginConfig != nil && !gjson.ParseBytes(p.PluginConfig).IsObject():
 			pr.Err = &config.Error{Path: "spec.pluginConfig", Msg: "must be an object"}
 		default:
-			_, pr.Err = config.Parse(p.PluginConfig)
+			var pol *config.Policy
+			if pol, pr.Err = config.Parse(p.PluginConfig); pol != nil {
+				pr.Warnings = pol.Warnings()
+			}
 		}
 		out = append(out, pr)
 	}

@@ -41,6 +41,16 @@ const (
   ],
   "realm": "test"
 }`
+	// compatWildcardConfig holds what the istio-ecosystem plugin accepted and earlier
+	// versions of this filter refused: a pre-quoted realm, a wildcard standing for
+	// nothing, a user listed twice (password rotation), an empty password.
+	compatWildcardConfig = `{
+  "realm": "\"example\"",
+  "basic_auth_rules": [
+    {"prefix": "/open", "request_methods": ["GET"], "credentials": ["guest:"]},
+    {"prefix": "/", "hosts": ["*example.com"], "request_methods": ["GET"], "credentials": ["ok:old", "ok:new"]}
+  ]
+}`
 	// usersConfig uses shared users, per-rule allow lists, metadata checks and gRPC.
 	usersConfig = `{
   "realm": "demo",
@@ -87,6 +97,16 @@ func Cases() []Case {
 			Request: get("GET", "pre.example.org", "/index.php", "authorization", Basic("ok", "test")), Want: allowed},
 		{Name: "compat/empty config allows", Config: ``,
 			Request: get("GET", "any.example.com", "/anything"), Want: allowed},
+		{Name: "compat/wildcard host covers the bare domain", Config: compatWildcardConfig,
+			Request: get("GET", "example.com", "/x"), Want: unauthorized("example")},
+		{Name: "compat/same user listed twice: old password", Config: compatWildcardConfig,
+			Request: get("GET", "www.example.com", "/x", "authorization", Basic("ok", "old")), Want: allowed},
+		{Name: "compat/same user listed twice: new password", Config: compatWildcardConfig,
+			Request: get("GET", "www.example.com", "/x", "authorization", Basic("ok", "new")), Want: allowed},
+		{Name: "compat/empty password entry", Config: compatWildcardConfig,
+			Request: get("GET", "other.test", "/open", "authorization", Basic("guest", "")), Want: allowed},
+		{Name: "compat/empty password entry: a password is wrong", Config: compatWildcardConfig,
+			Request: get("GET", "other.test", "/open", "authorization", Basic("guest", "x")), Want: unauthorized("example")},
 
 		// Hosts and paths are normalised before matching.
 		{Name: "host/port and case", Config: compatConfig,
@@ -95,8 +115,8 @@ func Cases() []Case {
 			Request: get("GET", "exact.example.com.", "/exact"), Want: unauthorized("test")},
 		{Name: "path/query does not hide an exact path", Config: compatConfig,
 			Request: get("GET", "exact.example.com", "/exact?x=1"), Want: unauthorized("test")},
-		{Name: "path/dot segments resolve into a protected prefix", Config: compatConfig,
-			Request: get("GET", "any.example.com", "/public/../api/items"), Want: unauthorized("test")},
+		{Name: "path/dot segments are refused", Config: compatConfig,
+			Request: get("GET", "any.example.com", "/public/../api/items"), Want: Want{Status: 400, GRPCStatus: -1}},
 		{Name: "path/repeated slashes", Config: compatConfig,
 			Request: get("GET", "any.example.com", "//api//items"), Want: unauthorized("test")},
 		{Name: "path/encoded slash is refused", Config: compatConfig,

@@ -67,10 +67,11 @@ func HostileCases() []Case {
 		{Name: "baseline/public", Request: get("GET", any, "/public"), Want: allowed},
 
 		// Path tricks.
-		{Name: "path/dot-dot into protected prefix", Request: get("GET", any, "/public/../admin"), Want: hostileUnauthorized},
-		{Name: "path/dot segment", Request: get("GET", any, "/./admin"), Want: hostileUnauthorized},
-		{Name: "path/dot-dot above root", Request: get("GET", any, "/../../admin"), Want: hostileUnauthorized},
-		{Name: "path/trailing dot-dot", Request: get("GET", any, "/admin/x/.."), Want: hostileUnauthorized},
+		{Name: "path/dot-dot into protected prefix", Request: get("GET", any, "/public/../admin"), Want: hostileBadRequest},
+		{Name: "path/dot segment", Request: get("GET", any, "/./admin"), Want: hostileBadRequest},
+		{Name: "path/dot-dot above root", Request: get("GET", any, "/../../admin"), Want: hostileBadRequest},
+		{Name: "path/trailing dot-dot", Request: get("GET", any, "/admin/x/.."), Want: hostileBadRequest},
+		{Name: "path/dot-dot out of a protected prefix", Request: get("GET", any, "/admin/../public"), Want: hostileBadRequest},
 		{Name: "path/repeated slashes", Request: get("GET", any, "//admin"), Want: hostileUnauthorized},
 		{Name: "path/many slashes", Request: get("GET", any, "///////admin///x"), Want: hostileUnauthorized},
 		{Name: "path/semicolon parameter", Request: get("GET", any, "/admin;jsessionid=1/x"), Want: hostileUnauthorized},
@@ -80,6 +81,9 @@ func HostileCases() []Case {
 		{Name: "path/encoded dot-dot uppercase", Request: get("GET", any, "/public/%2E%2E/admin"), Want: hostileBadRequest},
 		{Name: "path/half encoded dot-dot", Request: get("GET", any, "/public/.%2e/admin"), Want: hostileBadRequest},
 		{Name: "path/encoded single dot", Request: get("GET", any, "/%2e/admin"), Want: hostileBadRequest},
+		{Name: "path/double encoding with encoded digits", Request: get("GET", any, "/public/..%25%32%46admin"), Want: hostileBadRequest},
+		{Name: "path/encoded question mark", Request: get("GET", any, "/admin%3F/../x"), Want: hostileBadRequest},
+		{Name: "path/encoded hash", Request: get("GET", any, "/admin%23/x"), Want: hostileBadRequest},
 		{Name: "path/encoded slash", Request: get("GET", any, "/public%2f..%2fadmin"), Want: hostileBadRequest},
 		{Name: "path/encoded slash uppercase", Request: get("GET", any, "/%2Fadmin"), Want: hostileBadRequest},
 		{Name: "path/encoded backslash", Request: get("GET", any, "/public%5c..%5cadmin"), Want: hostileBadRequest},
@@ -106,7 +110,7 @@ func HostileCases() []Case {
 		{Name: "path/asterisk with GET", Request: get("GET", any, "*"), Want: hostileBadRequest},
 		{Name: "path/64 KB under protected prefix", Request: get("GET", any, "/admin/"+big), Want: hostileUnauthorized},
 		{Name: "path/64 KB of slashes", Request: get("GET", any, strings.Repeat("/", 64<<10)+"admin"), Want: hostileUnauthorized},
-		{Name: "path/64 KB of dot-dots", Request: get("GET", any, strings.Repeat("/..", 20<<10)+"/admin"), Want: hostileUnauthorized},
+		{Name: "path/64 KB of dot-dots", Request: get("GET", any, strings.Repeat("/..", 20<<10)+"/admin"), Want: hostileBadRequest},
 
 		// Host tricks (api.example.com and [2001:db8::1] are protected everywhere).
 		{Name: "host/protected", Request: get("GET", api, "/x"), Want: hostileUnauthorized},

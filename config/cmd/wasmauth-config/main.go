@@ -67,10 +67,12 @@ func checkFile(name string, stdout, stderr io.Writer) bool {
 		return false
 	}
 	if isJSON(name, data) {
-		if _, err := config.Parse(data); err != nil {
+		pol, err := config.Parse(data)
+		if err != nil {
 			printErr(stderr, name+": ", err)
 			return false
 		}
+		printWarnings(stderr, name+": ", pol.Warnings())
 		fmt.Fprintf(stdout, "%s: ok\n", name)
 		return true
 	}
@@ -91,6 +93,7 @@ func checkFile(name string, stdout, stderr io.Writer) bool {
 			ok = false
 			continue
 		}
+		printWarnings(stderr, prefix, p.Warnings)
 		fmt.Fprintf(stdout, "%sok\n", prefix)
 	}
 	return ok
@@ -111,5 +114,12 @@ func isJSON(name string, data []byte) bool {
 func printErr(w io.Writer, prefix string, err error) {
 	for _, line := range strings.Split(err.Error(), "\n") {
 		fmt.Fprintf(w, "%s%s\n", prefix, line)
+	}
+}
+
+// printWarnings prints one "warning:" line per warning, each with the prefix.
+func printWarnings(w io.Writer, prefix string, ws config.Errors) {
+	for _, e := range ws {
+		fmt.Fprintf(w, "%swarning: %s\n", prefix, e)
 	}
 }
