@@ -8,6 +8,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 )
 
 var errClosed = errors.New("plugin closed")
@@ -60,7 +61,7 @@ type VM struct {
 func (p *Plugin) startVM(ctx context.Context, index int) (*VM, error) {
 	r := p.rt
 	vm := &VM{p: p, index: index, contexts: map[uint32]*Stream{}}
-	vm.ctx = context.WithValue(context.Background(), vmKey{}, vm)
+	vm.ctx = experimental.WithMemoryAllocator(context.WithValue(context.Background(), vmKey{}, vm), memoryAllocator())
 	name := fmt.Sprintf("vm-%d", r.seq.Add(1))
 	// No start functions: the host calls _initialize or _start itself, like Envoy.
 	mod, err := r.rt.InstantiateModule(vm.ctx, r.compiled, wazero.NewModuleConfig().WithName(name).WithStartFunctions())
