@@ -10,8 +10,9 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := build
 
-# The pinned toolchain: build/bootstrap-tinygo.sh installs it on first use and prints its path.
-TINYGO = $$(build/bootstrap-tinygo.sh)
+# The pinned toolchain: build/bootstrap-tinygo.sh installs it on first use and prints its path
+# (not named TINYGO, so that a TINYGO=/path/to/tinygo in the environment reaches the script).
+TINYGO_CMD = $$(build/bootstrap-tinygo.sh)
 
 # -buildmode=wasi-legacy: since TinyGo 0.35 `_start` calls proc_exit(0) after main, which
 #   proxy-wasm hosts treat as a dead VM.
@@ -33,7 +34,7 @@ build: out/wasmauth.wasm ## Build out/wasmauth.wasm and print its size
 
 out/wasmauth.wasm: $(GO_SOURCES)
 	@mkdir -p out
-	$(TINYGO) build $(TINYGO_FLAGS) -tags=$(PLUGIN_TAGS) -o $@ ./filter
+	$(TINYGO_CMD) build $(TINYGO_FLAGS) -tags=$(PLUGIN_TAGS) -o $@ ./filter
 
 # Variants used by tests and benchmarks only; never shipped.
 # - leaky: a default TinyGo build that exports malloc, to prove the memory test can fail.
@@ -41,15 +42,15 @@ out/wasmauth.wasm: $(GO_SOURCES)
 # - noop: a filter that does nothing, the benchmarks' baseline.
 out/wasmauth-leaky.wasm: $(GO_SOURCES)
 	@mkdir -p out
-	$(TINYGO) build $(TINYGO_FLAGS) -o $@ ./filter
+	$(TINYGO_CMD) build $(TINYGO_FLAGS) -o $@ ./filter
 
 out/wasmauth-gctorture.wasm: $(GO_SOURCES)
 	@mkdir -p out
-	$(TINYGO) build $(TINYGO_FLAGS) -tags=$(PLUGIN_TAGS),gctorture -o $@ ./filter
+	$(TINYGO_CMD) build $(TINYGO_FLAGS) -tags=$(PLUGIN_TAGS),gctorture -o $@ ./filter
 
 out/noop.wasm: go.mod go.sum $(wildcard filter/internal/noop/*.go)
 	@mkdir -p out
-	$(TINYGO) build $(TINYGO_FLAGS) -tags=$(PLUGIN_TAGS) -o $@ ./filter/internal/noop
+	$(TINYGO_CMD) build $(TINYGO_FLAGS) -tags=$(PLUGIN_TAGS) -o $@ ./filter/internal/noop
 
 .PHONY: wasm-variants
 wasm-variants: out/wasmauth.wasm out/wasmauth-leaky.wasm out/wasmauth-gctorture.wasm out/noop.wasm
@@ -61,8 +62,8 @@ toolchain: ## Install the pinned TinyGo toolchain (idempotent)
 .PHONY: reproducible
 reproducible: out/wasmauth.wasm ## Check that two clean builds are byte-identical
 	@rm -rf out/repro && mkdir -p out/repro
-	$(TINYGO) build $(TINYGO_FLAGS) -tags=$(PLUGIN_TAGS) -o out/repro/a.wasm ./filter
-	$(TINYGO) build $(TINYGO_FLAGS) -tags=$(PLUGIN_TAGS) -o out/repro/b.wasm ./filter
+	$(TINYGO_CMD) build $(TINYGO_FLAGS) -tags=$(PLUGIN_TAGS) -o out/repro/a.wasm ./filter
+	$(TINYGO_CMD) build $(TINYGO_FLAGS) -tags=$(PLUGIN_TAGS) -o out/repro/b.wasm ./filter
 	@cmp out/repro/a.wasm out/repro/b.wasm && cmp out/repro/a.wasm out/wasmauth.wasm
 	@echo "reproducible: two builds are byte-identical ($$(sha256sum out/repro/a.wasm | cut -d' ' -f1))"
 
@@ -74,8 +75,16 @@ TEST_PACKAGES := curl python3-grpcio nghttp2-client apache2-utils wabt
 test-packages:
 	@build/install-packages.sh $(TEST_PACKAGES)
 
+# Go tools the tests run, pinned, built into out/bin (e2e tests also call make for them).
+# grpcurl: the gRPC commands `make run` prints are run as printed.
+GRPCURL_VERSION := v1.9.4
+
+out/bin/grpcurl:
+	@mkdir -p out/bin
+	GOBIN=$(CURDIR)/out/bin go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
+
 .PHONY: test
-test: test-packages wasm-variants ## Run every Go module's tests (native and against the compiled module)
+test: test-packages out/bin/grpcurl wasm-variants ## Run every Go module's tests (native and against the compiled module)
 	@for m in $(GO_MODULES); do \
 		echo "== go test $$m"; \
 		(cd $$m && go test -count=1 ./...) || exit 1; \
@@ -86,7 +95,7 @@ test: test-packages wasm-variants ## Run every Go module's tests (native and aga
 lint: ## gofmt, go vet and a TinyGo compile of the filter
 	@bad=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$bad" ]; then echo "gofmt needed:"; echo "$$bad"; exit 1; fi
 	@for m in $(GO_MODULES); do echo "== go vet $$m"; (cd $$m && go vet ./...) || exit 1; done
-	$(TINYGO) build $(TINYGO_FLAGS) -tags=$(PLUGIN_TAGS) -o /dev/null ./filter
+	$(TINYGO_CMD) build $(TINYGO_FLAGS) -tags=$(PLUGIN_TAGS) -o /dev/null ./filter
 
 # --- Local gateway: the compiled filter on the project's own wazero host (e2e/gateway).
 RUN_ADDR ?= 127.0.0.1:8080

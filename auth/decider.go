@@ -396,8 +396,11 @@ func hasQueryMark(raw string) bool {
 	return false
 }
 
-// isGRPC reports whether the content-type is application/grpc or a variant
-// (application/grpc+proto, application/grpc-web, ...), case-insensitively.
+// isGRPC reports whether the request is a gRPC call as Envoy decides it (and so
+// whether Envoy turns a local reply into a gRPC status): the first content-type is
+// exactly application/grpc or starts with application/grpc+ (application/grpc+proto),
+// case-sensitively. gRPC-Web (application/grpc-web...) is not: Envoy answers it with a
+// plain HTTP status.
 func isGRPC(headers [][2]string) bool {
 	const want = "application/grpc"
 	for i := range headers {
@@ -405,19 +408,10 @@ func isGRPC(headers [][2]string) bool {
 			continue
 		}
 		v := headers[i][1]
-		if len(v) < len(want) {
+		if len(v) < len(want) || v[:len(want)] != want {
 			return false
 		}
-		for j := 0; j < len(want); j++ {
-			c := v[j]
-			if c >= 'A' && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			if c != want[j] {
-				return false
-			}
-		}
-		return true
+		return len(v) == len(want) || v[len(want)] == '+'
 	}
 	return false
 }

@@ -241,7 +241,7 @@ func TestExemptionsDefaultDenyMethodsAndGRPC(t *testing.T) {
 	check(t, "asterisk OPTIONS", d, req("OPTIONS", "h", "*"), denyUnmatched)
 
 	grpc := func(r *Request) *Request {
-		r.Headers = append(r.Headers, [2]string{"content-type", "application/GRPC"})
+		r.Headers = append(r.Headers, [2]string{"content-type", "application/grpc+proto"})
 		return r
 	}
 	tests := []struct {
@@ -265,8 +265,15 @@ func TestExemptionsDefaultDenyMethodsAndGRPC(t *testing.T) {
 			t.Errorf("%s: message %q", tt.name, v.Message)
 		}
 	}
-	if isGRPC([][2]string{{"content-type", "application/json"}}) || isGRPC([][2]string{{"content-type", "application/grp"}}) || !isGRPC([][2]string{{"content-type", "application/grpc-web+proto"}}) {
-		t.Error("isGRPC")
+	for ct, want := range map[string]bool{
+		"application/grpc": true, "application/grpc+proto": true, "application/grpc;charset=utf-8": false,
+		"application/json": false, "application/grp": false, "application/grpc-web": false,
+		"application/grpc-web+proto": false, "application/grpc-web-text": false, "Application/grpc": false,
+		"application/grpcx": false, "": false,
+	} {
+		if got := isGRPC([][2]string{{"content-type", ct}}); got != want {
+			t.Errorf("isGRPC(%q) = %v, want %v", ct, got, want)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package wasmplugin
 
 import (
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -61,5 +62,28 @@ func TestFindErrors(t *testing.T) {
 		if (err != nil) != tt.err || len(ps) != tt.plugins {
 			t.Errorf("Find(%q) = %d plugins, err %v", tt.in, len(ps), err)
 		}
+	}
+}
+
+// TestReadmeExample checks the WasmPlugin example of README.md's Configuration section.
+func TestReadmeExample(t *testing.T) {
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(data), "\n## Configuration\n")
+	if ok {
+		_, rest, ok = strings.Cut(rest, "```yaml\n")
+	}
+	example, _, closed := strings.Cut(rest, "```")
+	if !ok || !closed {
+		t.Fatal("README.md has no yaml example in its Configuration section")
+	}
+	problems, err := Check([]byte(example))
+	if err != nil || len(problems) != 1 {
+		t.Fatalf("Check: %d WasmPlugins, %v", len(problems), err)
+	}
+	if p := problems[0]; p.Err != nil || len(p.Warnings) > 0 {
+		t.Errorf("README example: %v (warnings %v)", p.Err, p.Warnings)
 	}
 }

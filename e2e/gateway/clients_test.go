@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmauth/wasmauth/e2e/internal/wasmtest"
 	"github.com/wasmauth/wasmauth/filter/behaviour"
 )
 
@@ -93,16 +94,9 @@ func TestPythonGRPCClient(t *testing.T) {
 	}
 }
 
-// TestGRPCurl runs grpcurl (the tool `make run` suggests) against the gateway when it is installed.
+// TestGRPCurl runs grpcurl (the tool `make run` suggests) against the gateway.
 func TestGRPCurl(t *testing.T) {
-	grpcurl, err := exec.LookPath("grpcurl")
-	if err != nil {
-		gp, _ := exec.Command("go", "env", "GOPATH").Output()
-		grpcurl = filepath.Join(strings.TrimSpace(string(gp)), "bin", "grpcurl")
-		if _, err := os.Stat(grpcurl); err != nil {
-			t.Skip("grpcurl is not installed (go install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4)")
-		}
-	}
+	grpcurl := wasmtest.Tool(t, "grpcurl")
 	proto, err := helloworldProtoDir()
 	if err != nil {
 		t.Skipf("helloworld.proto not found in the module cache: %v", err)

@@ -41,12 +41,8 @@ func TestMakeRunExamples(t *testing.T) {
 	}
 	defer g.Close()
 	addr := startServing(t, g)
-	gopath, _ := exec.Command("go", "env", "GOPATH").Output()
-	path := os.Getenv("PATH") + ":" + filepath.Join(strings.TrimSpace(string(gopath)), "bin")
-	_, grpcurlErr := exec.LookPath("grpcurl")
-	if _, err := os.Stat(filepath.Join(strings.TrimSpace(string(gopath)), "bin", "grpcurl")); err == nil {
-		grpcurlErr = nil
-	}
+	// The pinned grpcurl first in PATH: the commands are run as printed.
+	path := filepath.Dir(wasmtest.Tool(t, "grpcurl")) + ":" + os.Getenv("PATH")
 	line := regexp.MustCompile(`^\s+((?:curl|grpcurl) .*?)\s+# (\S+)`)
 	n := 0
 	for _, l := range strings.Split(demo.Examples(addr), "\n") {
@@ -55,10 +51,6 @@ func TestMakeRunExamples(t *testing.T) {
 			continue
 		}
 		cmdline, want := m[1], strings.TrimSuffix(strings.TrimSuffix(m[2], ":"), ",")
-		if strings.HasPrefix(cmdline, "grpcurl") && grpcurlErr != nil {
-			t.Logf("skipped (grpcurl not installed): %s", cmdline)
-			continue
-		}
 		n++
 		cmd := exec.Command("bash", "-c", cmdline)
 		cmd.Env = append(os.Environ(), "PATH="+path)

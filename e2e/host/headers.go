@@ -88,14 +88,15 @@ func (h *Headers) Set(name, value string) {
 }
 
 // IsGRPC reports whether the headers are those of a gRPC request or response, as Envoy
-// decides it: content-type application/grpc, optionally followed by "+" or ";".
+// decides it (Grpc::Common::hasGrpcContentType): content-type exactly application/grpc or
+// starting with application/grpc+.
 func (h Headers) IsGRPC() bool {
 	ct, _ := h.Get("content-type")
 	const p = "application/grpc"
 	if !strings.HasPrefix(ct, p) {
 		return false
 	}
-	return len(ct) == len(p) || ct[len(p)] == '+' || ct[len(p)] == ';'
+	return len(ct) == len(p) || ct[len(p)] == '+'
 }
 
 func asciiEqualFold(a, b string) bool {

@@ -54,7 +54,7 @@ func TestHeaderEdits(t *testing.T) {
 	if v, ok := h.Get("C"); !ok || v != "4" {
 		t.Fatalf("Get is not case-insensitive")
 	}
-	for ct, want := range map[string]bool{"application/grpc": true, "application/grpc+proto": true, "application/grpc;x": true, "application/grpcx": false, "text/plain": false} {
+	for ct, want := range map[string]bool{"application/grpc": true, "application/grpc+proto": true, "application/grpc;x": false, "application/grpc-web": false, "Application/grpc": false, "application/grpcx": false, "text/plain": false} {
 		if got := (Headers{{"content-type", ct}}).IsGRPC(); got != want {
 			t.Errorf("IsGRPC(%q) = %v", ct, got)
 		}

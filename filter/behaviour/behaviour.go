@@ -35,8 +35,10 @@ func (c Case) Header(name string) string {
 	return ""
 }
 
-// IsGRPC reports whether the case's request is a gRPC call.
+// IsGRPC reports whether the case's request is a gRPC call as Envoy decides it:
+// content-type exactly application/grpc or starting with application/grpc+.
 func (c Case) IsGRPC() bool {
+	const p = "application/grpc"
 	ct := c.Header("content-type")
-	return len(ct) >= 16 && ct[:16] == "application/grpc"
+	return len(ct) >= len(p) && ct[:len(p)] == p && (len(ct) == len(p) || ct[len(p)] == '+')
 }

@@ -226,7 +226,8 @@ func HostileCases() []Case {
 		// gRPC requests get gRPC codes for the same tricks.
 		{Name: "grpc/encoded slash", Request: grpc(api, "/pkg.Svc%2FMethod"), Want: Want{Status: 400, GRPCStatus: 3}},
 		{Name: "grpc/bad credentials", Request: grpc(api, "/pkg.Svc/Method", "authorization", wrong), Want: Want{Status: 401, GRPCStatus: 16}},
-		{Name: "grpc/uppercase content type", Request: get("POST", api, "/pkg.Svc/Method", "content-type", "APPLICATION/GRPC"), Want: Want{Status: 401, GRPCStatus: 16}},
+		{Name: "grpc/uppercase content type is not gRPC to Envoy", Request: get("POST", api, "/pkg.Svc/Method", "content-type", "APPLICATION/GRPC"), Want: hostileUnauthorized},
+		{Name: "grpc/grpc-web is answered in HTTP", Request: get("POST", api, "/pkg.Svc/Method", "content-type", "application/grpc-web+proto"), Want: hostileUnauthorized},
 	}
 	for i := range cases {
 		cases[i].Config = HostileConfig
