@@ -389,4 +389,12 @@ func TestUpstreamCompatibility(t *testing.T) {
 	check(t, `hosts ["*"] is every host`, d, req("GET", "anything.test", "/star"), want{outcome: DenyUnauthenticated, status: 401, rule: 3})
 	check(t, "a pattern without / never matches", d, req("GET", "h", "/api"), want{outcome: Unmatched, rule: -1})
 	check(t, "a rule whose hosts are all dead never matches", d, req("GET", "h", "/dead"), want{outcome: Unmatched, rule: -1})
+
+	ports := NewDecider(policy(t, `{"basic_auth_rules":[
+		{"prefix":"/p","hosts":["*.a.com:443"],"credentials":["ok:test"]},
+		{"prefix":"/any","hosts":["*:443"],"credentials":["ok:test"]}]}`))
+	for _, host := range []string{"x.a.com", "x.a.com:443", "x.a.com:8443"} {
+		check(t, "host pattern with a port: "+host, ports, req("GET", host, "/p"), missing)
+	}
+	check(t, `"*:443" is every host`, ports, req("GET", "b.org:80", "/any"), want{outcome: DenyUnauthenticated, status: 401, rule: 1})
 }

@@ -344,6 +344,12 @@ func TestUpstreamConfigsAccepted(t *testing.T) {
 			`basic_auth_rules[0].hosts[0]: "a.*.com" can never match a request host: the wildcard * only works as the first or the last character`},
 		{"host port", rule(`,"hosts":["a.com:8080"]`),
 			`basic_auth_rules[0].hosts[0]: "a.com:8080" has a port; request ports are ignored: matched as "a.com"`},
+		{"wildcard host port", rule(`,"hosts":["*.a.com:443","api.*:8080"]`),
+			"basic_auth_rules[0].hosts[0]: \"*.a.com:443\" has a port; request ports are ignored: matched as \"*.a.com\"\n" +
+				`basic_auth_rules[0].hosts[1]: "api.*:8080" has a port; request ports are ignored: matched as "api.*"`},
+		{"star host port", rule(`,"hosts":["*:443"]`), `basic_auth_rules[0].hosts[0]: "*:443" has a port; request ports are ignored: matched as "*"`},
+		{"port only", rule(`,"hosts":[":443"]`), `basic_auth_rules[0].hosts[0]: ":443" can never match a request host: no host before the port`},
+		{"bad port", rule(`,"hosts":["a.com:x"]`), `basic_auth_rules[0].hosts[0]: "a.com:x" can never match a request host: invalid port`},
 		{"host v6 port", rule(`,"hosts":["[::1]:80"]`),
 			`basic_auth_rules[0].hosts[0]: "[::1]:80" has a port; request ports are ignored: matched as "[::1]"`},
 		{"host space", rule(`,"hosts":["a b"]`), `basic_auth_rules[0].hosts[0]: "a b" can never match a request host: invalid character in host`},

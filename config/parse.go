@@ -799,12 +799,19 @@ func (ps *parser) hostPattern(path, s string) (pattern string, any, live bool) {
 	}
 	switch c := strings.Count(h, ":"); {
 	case c == 1:
-		n, ok := normalize.Host(h)
-		if !ok || strings.Contains(n, "*") {
-			return dead("invalid character in host")
+		i := strings.IndexByte(h, ':')
+		port := h[i+1:]
+		if port == "" || len(port) > 5 || strings.Trim(port, "0123456789") != "" {
+			return dead("invalid port")
 		}
-		withoutPort(n)
-		return n, false, true
+		h = h[:i]
+		if h == "" {
+			return dead("no host before the port")
+		}
+		withoutPort(h)
+		if h == "*" {
+			return "", true, true
+		}
 	case c > 1:
 		n, ok := normalize.Host("[" + h + "]")
 		if !ok {
