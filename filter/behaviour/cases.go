@@ -71,7 +71,9 @@ const (
 }`
 )
 
-// Cases returns the behaviour table. Each call returns a fresh copy.
+// Cases returns the behaviour table. Each call returns a fresh copy. The table is also
+// replayed through a real Istio gateway (e2e/kind), whose Envoy resolves dot segments
+// before the filter sees the path: requests Envoy rewrites belong in HostileCases.
 func Cases() []Case {
 	return []Case{
 		// Compatibility with istio-ecosystem basic_auth (its own end-to-end cases).
@@ -115,8 +117,6 @@ func Cases() []Case {
 			Request: get("GET", "exact.example.com.", "/exact"), Want: unauthorized("test")},
 		{Name: "path/query does not hide an exact path", Config: compatConfig,
 			Request: get("GET", "exact.example.com", "/exact?x=1"), Want: unauthorized("test")},
-		{Name: "path/dot segments are refused", Config: compatConfig,
-			Request: get("GET", "any.example.com", "/public/../api/items"), Want: Want{Status: 400, GRPCStatus: -1}},
 		{Name: "path/repeated slashes", Config: compatConfig,
 			Request: get("GET", "any.example.com", "//api//items"), Want: unauthorized("test")},
 		{Name: "path/encoded slash is refused", Config: compatConfig,
