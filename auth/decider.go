@@ -28,6 +28,7 @@ type Decider struct {
 	memo    [4]memoEntry // per-request verification results
 	cs      credState    // the current request's credentials (a field: no allocation)
 	nmemo   int
+	slow0   uint64 // stats.SlowVerifications when the request's rules began
 	stats   Stats
 	thr     Throttle
 }
@@ -149,6 +150,7 @@ func (d *Decider) Decide(r *Request) Verdict {
 	}
 
 	d.nmemo = 0
+	d.slow0 = d.stats.SlowVerifications
 	defer d.wipe() // also leaves d.cs empty for the next request
 	return d.decideRules(r, v)
 }
@@ -241,6 +243,7 @@ func (d *Decider) authenticate(rule *config.Rule, r *Request, cs *credState) (st
 	global := d.p.User(cs.user)
 	if global != nil {
 		if !d.verify(global, cs.user, cs.pwd) {
+			d.evenOutFailure(cs.pwd)
 			d.failure(r, cs)
 			return "", DenyUnauthenticated, ReasonBadCredentials
 		}
@@ -251,6 +254,8 @@ func (d *Decider) authenticate(rule *config.Rule, r *Request, cs *credState) (st
 	}
 	if local == nil {
 		d.burnDummy(cs.pwd)
+	} else {
+		d.evenOutFailure(cs.pwd)
 	}
 	d.failure(r, cs)
 	return "", DenyUnauthenticated, ReasonBadCredentials
@@ -260,6 +265,17 @@ func (d *Decider) authenticate(rule *config.Rule, r *Request, cs *credState) (st
 func (d *Decider) failure(r *Request, cs *credState) {
 	if d.thr != nil {
 		d.thr.Failure(r.Client, cs.user)
+	}
+}
+
+// evenOutFailure makes a wrong password for a user with a fast entry (plaintext,
+// {SHA}) cost what an unknown user costs when the policy also holds slow hashes
+// (the dummy is then the slowest): otherwise timing would tell the user names with
+// fast entries from unknown ones. Successful checks stay fast; a request that
+// already ran a slow verification is left alone.
+func (d *Decider) evenOutFailure(pwd []byte) {
+	if d.stats.SlowVerifications == d.slow0 && d.p.Dummy().Slow() {
+		d.burnDummy(pwd)
 	}
 }
 

@@ -398,3 +398,34 @@ func TestUpstreamCompatibility(t *testing.T) {
 	}
 	check(t, `"*:443" is every host`, ports, req("GET", "b.org:80", "/any"), want{outcome: DenyUnauthenticated, status: 401, rule: 1})
 }
+
+// TestFailuresCostAlike: with a slow hash in the policy, a wrong password for a user
+// with a fast entry runs one slow (dummy) verification, like an unknown user, so that
+// timing does not tell which names exist. Successes stay fast, and a policy without
+// slow hashes never runs one.
+func TestFailuresCostAlike(t *testing.T) {
+	const bob = "bob:$2y$04$OBBHcpevscW3lzNvTy.DkuJeBYbCZFQrIJ/./PHhra0fdyG5MCemO"
+	mixed := `{"users":["alice:a","carol:{SHA}6AmmEmsKtsv6+J5s0L3RlKaAk3g=","` + bob + `"],
+		"basic_auth_rules":[{"prefix":"/","allow":["*"],"credentials":["dave:d"]}]}`
+	fast := `{"users":["alice:a"],"basic_auth_rules":[{"prefix":"/","allow":["*"],"credentials":["dave:d"]}]}`
+	for _, tt := range []struct {
+		name, config, creds string
+		slow                uint64
+	}{
+		{"plaintext user, wrong password", mixed, "alice:x", 1},
+		{"{SHA} user, wrong password", mixed, "carol:x", 1},
+		{"rule credential, wrong password", mixed, "dave:x", 1},
+		{"unknown user", mixed, "mallory:x", 1},
+		{"bcrypt user, wrong password", mixed, "bob:x", 1},
+		{"plaintext user, right password", mixed, "alice:a", 0},
+		{"rule credential, right password", mixed, "dave:d", 0},
+		{"fast policy, wrong password", fast, "alice:x", 0},
+		{"fast policy, unknown user", fast, "mallory:x", 0},
+	} {
+		d := NewDecider(policy(t, tt.config))
+		d.Decide(req("GET", "h", "/x", "authorization", basic(tt.creds)))
+		if got := d.Stats().SlowVerifications; got != tt.slow {
+			t.Errorf("%s: %d slow verifications, want %d", tt.name, got, tt.slow)
+		}
+	}
+}
