@@ -24,15 +24,18 @@ func padValue(n int, seed uint32) string {
 	return string(b)
 }
 
-// MixedRequests returns the mixed load's request list: every scenario combined with
-// every pad size, in an order that interleaves both. Request i of the load is
-// MixedRequests()[i % len].
+// MixedRequests returns the mixed load's request list: every scenario but the Slow
+// ones combined with every pad size, in an order that interleaves both. Request i of
+// the load is MixedRequests()[i % len].
 func MixedRequests() ([]host.Headers, []Outcome) {
 	sc := Scenarios()
 	var reqs []host.Headers
 	var wants []Outcome
 	for p, size := range padSizes {
 		for _, s := range sc {
+			if s.Slow {
+				continue
+			}
 			h := s.Request.Clone()
 			if size > 0 {
 				h.Add("x-pad", padValue(size, uint32(p)))
