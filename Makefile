@@ -77,11 +77,22 @@ test-packages:
 
 # Go tools the tests run, pinned, built into out/bin (e2e tests also call make for them).
 # grpcurl: the gRPC commands `make run` prints are run as printed.
+# kind: the e2e's registry set-up needs kind >= v0.27, so the pinned one runs, not PATH's.
+# A stamp per version reinstalls a tool when its pin changes.
 GRPCURL_VERSION := v1.9.4
+KIND_VERSION := v0.33.0
 
-out/bin/grpcurl:
+out/bin/grpcurl: out/bin/.grpcurl-$(GRPCURL_VERSION)
+out/bin/.grpcurl-$(GRPCURL_VERSION):
 	@mkdir -p out/bin
 	GOBIN=$(CURDIR)/out/bin go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
+	@touch $@
+
+out/bin/kind: out/bin/.kind-$(KIND_VERSION)
+out/bin/.kind-$(KIND_VERSION):
+	@mkdir -p out/bin
+	GOBIN=$(CURDIR)/out/bin go install sigs.k8s.io/kind@$(KIND_VERSION)
+	@touch $@
 
 .PHONY: test
 test: test-packages out/bin/grpcurl wasm-variants ## Run every Go module's tests (native and against the compiled module)
@@ -140,9 +151,7 @@ fuzz: ## Run every fuzz target for FUZZTIME (default 30s) each
 
 # --- kind + Istio end-to-end (e2e/kind, its own Go module). Needs a docker daemon; skips clearly without.
 .PHONY: e2e-kind
-e2e-kind: ## kind + Istio end-to-end test (needs docker; installs kind v0.33.0 into out/bin, downloads istioctl)
-	@mkdir -p out/bin
-	@command -v kind >/dev/null 2>&1 || test -x out/bin/kind || GOBIN=$(CURDIR)/out/bin go install sigs.k8s.io/kind@v0.33.0
+e2e-kind: out/bin/kind ## kind + Istio end-to-end test (needs docker; installs kind v0.33.0 into out/bin, downloads istioctl)
 	cd e2e/kind && PATH="$(CURDIR)/out/bin:$$PATH" WASMAUTH_E2E_KIND=1 go test -count=1 -timeout 45m -v -run TestKindE2E .
 
 # --- Benchmarks (e2e/bench): the filter against a no-op filter built the same way, in the same run.
