@@ -34,31 +34,53 @@ type matcher struct {
 	never   bool     // a pattern no request can match (accepted for compatibility)
 }
 
+// idLists maps keys to the ids of the matchers that use them: a Go map while the
+// index is built, then frozen into a strMap, whose lookups do not allocate.
+type idLists struct {
+	building map[string][]int32 // during construction; nil once frozen
+	m        strMap[[]int32]
+}
+
+// add appends id to key's list and reports whether key is new.
+func (l *idLists) add(key string, id int32) (isNew bool) {
+	if l.building == nil {
+		l.building = map[string][]int32{}
+	}
+	ids, ok := l.building[key]
+	l.building[key] = append(ids, id)
+	return !ok
+}
+
+func (l *idLists) freeze() {
+	l.m = newStrMap(l.building)
+	l.building = nil
+}
+
+// appendIDs appends the ids of key, if any, to dst.
+func (l *idLists) appendIDs(key string, dst []int32) []int32 {
+	if ids, ok := l.m.get(key); ok {
+		dst = append(dst, ids...)
+	}
+	return dst
+}
+
 // lenMap finds map keys that are a prefix (or suffix) of a string: one lookup
 // per distinct key length, so the cost depends on the lengths in use, never on
 // the number of keys.
 type lenMap struct {
-	building map[string][]int32 // during construction; then frozen into m
-	m        strMap[[]int32]
-	lens     []int // distinct key lengths, ascending
+	ids  idLists
+	lens []int // distinct key lengths, ascending
 }
 
 func (l *lenMap) add(key string, id int32) {
-	if l.building == nil {
-		l.building = map[string][]int32{}
-	}
-	if _, ok := l.building[key]; !ok {
+	if l.ids.add(key, id) {
 		if i, found := slices.BinarySearch(l.lens, len(key)); !found {
 			l.lens = slices.Insert(l.lens, i, len(key))
 		}
 	}
-	l.building[key] = append(l.building[key], id)
 }
 
-func (l *lenMap) freeze() {
-	l.m = newStrMap(l.building)
-	l.building = nil
-}
+func (l *lenMap) freeze() { l.ids.freeze() }
 
 // prefixes appends the ids of every key that is a prefix of s (s itself included).
 func (l *lenMap) prefixes(s string, dst []int32) []int32 {
@@ -66,9 +88,7 @@ func (l *lenMap) prefixes(s string, dst []int32) []int32 {
 		if n > len(s) {
 			break
 		}
-		if ids, ok := l.m.get(s[:n]); ok {
-			dst = append(dst, ids...)
-		}
+		dst = l.ids.appendIDs(s[:n], dst)
 	}
 	return dst
 }
@@ -79,28 +99,22 @@ func (l *lenMap) suffixes(s string, dst []int32) []int32 {
 		if n > len(s) {
 			break
 		}
-		if ids, ok := l.m.get(s[len(s)-n:]); ok {
-			dst = append(dst, ids...)
-		}
+		dst = l.ids.appendIDs(s[len(s)-n:], dst)
 	}
 	return dst
 }
 
 // pathIndex holds the path patterns of the matchers that share one host pattern.
 type pathIndex struct {
-	exactBuilding map[string][]int32 // during construction; then frozen into exact
-	exact         strMap[[]int32]
-	prefix        lenMap
-	suffix        lenMap
+	exact  idLists
+	prefix lenMap
+	suffix lenMap
 }
 
 func (p *pathIndex) add(kind pathKind, pattern string, id int32) {
 	switch kind {
 	case pathExact:
-		if p.exactBuilding == nil {
-			p.exactBuilding = map[string][]int32{}
-		}
-		p.exactBuilding[pattern] = append(p.exactBuilding[pattern], id)
+		p.exact.add(pattern, id)
 	case pathPrefix:
 		p.prefix.add(pattern, id)
 	case pathSuffix:
@@ -109,16 +123,13 @@ func (p *pathIndex) add(kind pathKind, pattern string, id int32) {
 }
 
 func (p *pathIndex) freeze() {
-	p.exact = newStrMap(p.exactBuilding)
-	p.exactBuilding = nil
+	p.exact.freeze()
 	p.prefix.freeze()
 	p.suffix.freeze()
 }
 
 func (p *pathIndex) match(path string, dst []int32) []int32 {
-	if ids, ok := p.exact.get(path); ok {
-		dst = append(dst, ids...)
-	}
+	dst = p.exact.appendIDs(path, dst)
 	dst = p.prefix.prefixes(path, dst)
 	return p.suffix.suffixes(path, dst)
 }
