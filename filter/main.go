@@ -16,7 +16,8 @@ import (
 	// run time and leaves the map-hash seed unknown: tinygo-org/tinygo#5702). gjson's
 	// initialiser builds its path-modifier table; evaluated at run time, that table
 	// keeps every modifier, tidwall/pretty and encoding/json in the module (157 KB),
-	// although the filter never uses gjson paths. TestModuleSize checks they stay out.
+	// although the filter never uses gjson paths. TestModuleLeavesOutUnusedPackages
+	// checks they stay out.
 	_ "github.com/tidwall/gjson"
 )
 

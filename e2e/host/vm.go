@@ -223,7 +223,7 @@ func (vm *VM) CallExport(name string) ([]uint64, error) {
 	vm.mu.Lock()
 	defer vm.mu.Unlock()
 	if vm.closed {
-		return nil, errors.New("VM closed")
+		return nil, errClosed
 	}
 	f := vm.mod.ExportedFunction(name)
 	if f == nil {
