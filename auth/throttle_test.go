@@ -41,7 +41,7 @@ func TestThrottle(t *testing.T) {
 		{"blocked client with good credentials", withClient(req("GET", "h", "/admin", "authorization", basic("alice:a")), "10.0.0.9"), 429, -1, 42, "", false},
 		{"blocked user before bcrypt", withClient(req("GET", "h", "/admin", "authorization", basic("bob:bob-password")), "10.0.0.1"), 429, -1, 7, "", false},
 		{"blocked gRPC", withClient(req("POST", "h", "/admin", "content-type", "application/grpc", "authorization", basic("bob:x")), "10.0.0.1"), 429, 8, 7, "", false},
-		{"wrong password counts", withClient(req("GET", "h", "/admin", "authorization", basic("alice:b")), "10.0.0.1"), 401, -1, 0, "10.0.0.1|alice", true}, // dummy bcrypt: costs what an unknown user costs
+		{"wrong password counts", withClient(req("GET", "h", "/admin", "authorization", basic("alice:b")), "10.0.0.1"), 401, -1, 0, "10.0.0.1|alice", true},   // dummy bcrypt: costs what an unknown user costs
 		{"unknown user counts", withClient(req("GET", "h", "/admin", "authorization", basic("mallory:b")), "10.0.0.1"), 401, -1, 0, "10.0.0.1|mallory", true}, // dummy bcrypt
 		{"malformed counts for the client", withClient(req("GET", "h", "/admin", "authorization", "Basic !!"), "10.0.0.1"), 401, -1, 0, "10.0.0.1|", true},    // dummy bcrypt
 		{"missing credentials do not count", withClient(req("GET", "h", "/admin"), "10.0.0.1"), 401, -1, 0, "", false},
