@@ -36,6 +36,9 @@ type pluginContext struct {
 	ruleNames []string
 	// logBuf is reused to build denial log lines.
 	logBuf []byte
+	// stream is every HTTP stream's context: it holds no per-stream state, so one
+	// value serves them all and a request allocates no context.
+	stream httpContext
 }
 
 // OnPluginStart parses the pluginConfig. A configuration that cannot be used makes the
@@ -82,7 +85,8 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 
 // NewHttpContext implements types.PluginContext.
 func (p *pluginContext) NewHttpContext(contextID uint32) types.HttpContext {
-	return &httpContext{plugin: p}
+	p.stream.plugin = p
+	return &p.stream
 }
 
 // itoa formats a small non-negative int without fmt.
