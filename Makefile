@@ -162,6 +162,24 @@ bench: test-packages wasm-variants ## Benchmarks vs the no-op filter; prints one
 	@command -v h2load >/dev/null 2>&1 || echo "bench: h2load not found (apt-get install -y nghttp2-client): gateway rows will be skipped" >&2
 	cd e2e && go run ./bench/cmd/wasmauth-bench -root .. -out ../out/bench.md $(BENCH_FLAGS)
 
+# --- Profiling: where a request's time goes inside the module (Linux perf; wazero's perf map
+# names the compiled wasm functions). The profiled module skips binaryen, which would inline
+# nearly everything into the proxy-wasm callbacks: build/wasm-opt-passthrough.sh.
+PROFILE_SCENARIO ?= allow plaintext
+PROFILE_MODULE ?= out/wasmauth-profile.wasm
+
+out/wasmauth-profile.wasm: $(GO_SOURCES) build/wasm-opt-passthrough.sh
+	@mkdir -p out
+	WASMOPT=$(CURDIR)/build/wasm-opt-passthrough.sh $(TINYGO_CMD) build $(TINYGO_FLAGS) -tags=$(PLUGIN_TAGS) -o $@ ./filter
+
+.PHONY: profile
+profile: out/wasmauth-profile.wasm ## Per-function CPU profile of one request kind (PROFILE_SCENARIO="deny missing", PROFILE_MODULE=out/wasmauth.wasm)
+	@build/install-packages.sh linux-perf
+	cd e2e && go build -tags perfmap -o ../out/bin/wasmauth-profile ./bench/cmd/wasmauth-profile
+	perf record -q -e cpu-clock -F 5000 -o out/perf.data -- out/bin/wasmauth-profile -module $(PROFILE_MODULE) -scenario "$(PROFILE_SCENARIO)" -pid-file out/perf.pid
+	out/bin/wasmauth-profile -report out/perf.data
+	@rm -f /tmp/perf-$$(cat out/perf.pid).map
+
 .PHONY: clean
 clean: ## Remove build output
 	rm -rf out

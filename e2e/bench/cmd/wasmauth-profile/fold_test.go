@@ -1,0 +1,50 @@
+package main
+
+import (
+	"bufio"
+	"strings"
+	"testing"
+)
+
+func TestFold(t *testing.T) {
+	report := `# Samples: 41K of event 'cpu-clock'
+#
+# Overhead  Symbol
+# ........  ......
+#
+     8.12%  [.] runtime.memmove
+     6.89%  [.] [322/580]main.proxy_on_request_headers:::::L90
+     2.00%  [.] [322/580]main.proxy_on_request_headers:::::L4
+     1.50%  [.] [40/580]main.runtime.hashmapGet:::::L9
+     1.25%  [.] [40/580]main.runtime.hashmapGet
+     0.70%  [k] pvm_irq_enable
+     0.10%  [.] [559/580]main.(*github.com/wasmauth/wasmauth/config.Policy).MatchRules:::::L2
+`
+	rows, err := fold(bufio.NewScanner(strings.NewReader(report)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []row{
+		{"proxy_on_request_headers", true, 8.89},
+		{"runtime.memmove", false, 8.12},
+		{"runtime.hashmapGet", true, 2.75},
+		{"pvm_irq_enable", false, 0.70},
+		{"(*github.com/wasmauth/wasmauth/config.Policy).MatchRules", true, 0.10},
+	}
+	if len(rows) != len(want) {
+		t.Fatalf("got %d rows %+v, want %d", len(rows), rows, len(want))
+	}
+	for i, w := range want {
+		g := rows[i]
+		if g.Name != w.Name || g.Wasm != w.Wasm || g.Percent < w.Percent-1e-9 || g.Percent > w.Percent+1e-9 {
+			t.Errorf("row %d = %+v, want %+v", i, g, w)
+		}
+	}
+}
+
+func TestFoldRejectsUnknownLines(t *testing.T) {
+	_, err := fold(bufio.NewScanner(strings.NewReader("  5.00%  something else\n")))
+	if err == nil {
+		t.Fatal("a line that is not perf's report format was accepted")
+	}
+}
