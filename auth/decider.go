@@ -98,7 +98,11 @@ func (d *Decider) Decide(r *Request) Verdict {
 		v.deny(DenyBadRequest, ReasonInvalidMethod)
 		return v
 	}
-	v.GRPC = isGRPC(r.Headers)
+	facts := r.read
+	if !facts.valid {
+		facts = readHeaders(r.Headers, nil)
+	}
+	v.GRPC = facts.grpc
 	if len(r.Method) > MaxMethodLen || !normalize.IsToken(r.Method) {
 		v.deny(DenyBadRequest, ReasonInvalidMethod)
 		return v
@@ -106,7 +110,7 @@ func (d *Decider) Decide(r *Request) Verdict {
 	if !d.p.HasMatchers() {
 		return d.unmatched(v)
 	}
-	if duplicatePseudo(r.Headers) {
+	if facts.dupPseudo {
 		v.deny(DenyBadRequest, ReasonDuplicatePseudo)
 		return v
 	}
@@ -152,17 +156,17 @@ func (d *Decider) Decide(r *Request) Verdict {
 	d.nmemo = 0
 	d.slow0 = d.stats.SlowVerifications
 	defer d.wipe() // also leaves d.cs empty for the next request
-	return d.decideRules(r, v)
+	return d.decideRules(r, &facts, v)
 }
 
 // decideRules applies the matched rules (d.ids) in order: every one must pass.
-func (d *Decider) decideRules(r *Request, v Verdict) Verdict {
+func (d *Decider) decideRules(r *Request, facts *headerFacts, v Verdict) Verdict {
 	cs := &d.cs
 	user := ""
 	for _, id := range d.ids {
 		rule := d.p.Rule(int(id))
 		if rule.NeedsCredentials() {
-			name, o, reason := d.authenticate(rule, r, cs)
+			name, o, reason := d.authenticate(rule, r, facts, cs)
 			if o != Allow {
 				v.Rule = int(id)
 				v.deny(o, reason)
@@ -206,9 +210,9 @@ func (d *Decider) wipe() {
 
 // authenticate checks the request's credentials for one rule. It returns the
 // configured user name on success, or the denial outcome and reason.
-func (d *Decider) authenticate(rule *config.Rule, r *Request, cs *credState) (string, Outcome, string) {
+func (d *Decider) authenticate(rule *config.Rule, r *Request, facts *headerFacts, cs *credState) (string, Outcome, string) {
 	if !cs.parsed {
-		d.parseCredentials(r, cs)
+		d.parseCredentials(r, facts, cs)
 	}
 	if d.thr != nil && !cs.throttled {
 		// Before any verification: a blocked client or user costs no hashing.
@@ -346,23 +350,15 @@ func put32(b []byte, v uint32) {
 
 // parseCredentials reads the authorization header or, when there is none and
 // the policy names them, the metadata credential keys.
-func (d *Decider) parseCredentials(r *Request, cs *credState) {
+func (d *Decider) parseCredentials(r *Request, facts *headerFacts, cs *credState) {
 	cs.parsed = true
-	count := 0
-	value := ""
-	for i := range r.Headers {
-		if r.Headers[i][0] == "authorization" {
-			count++
-			value = r.Headers[i][1]
-		}
-	}
-	if count > 0 {
+	if facts.authCount > 0 {
 		cs.present = true
-		if count > 1 {
+		if facts.authCount > 1 {
 			return // more than one authorization header: invalid
 		}
 		var ok bool
-		cs.user, cs.pwd, d.buf, ok = parseBasic(value, d.buf)
+		cs.user, cs.pwd, d.buf, ok = parseBasic(facts.authorization, d.buf)
 		cs.valid = ok
 		return
 	}
@@ -412,41 +408,17 @@ func hasQueryMark(raw string) bool {
 	return false
 }
 
-// isGRPC reports whether the request is a gRPC call as Envoy decides it (and so
-// whether Envoy turns a local reply into a gRPC status): the first content-type is
-// exactly application/grpc or starts with application/grpc+ (application/grpc+proto),
-// case-sensitively. gRPC-Web (application/grpc-web...) is not: Envoy answers it with a
-// plain HTTP status.
-func isGRPC(headers [][2]string) bool {
+// isGRPCContentType reports whether a request's first content-type makes it a gRPC
+// call as Envoy decides it (and so whether Envoy turns a local reply into a gRPC
+// status): exactly application/grpc or starting with application/grpc+
+// (application/grpc+proto), case-sensitively. gRPC-Web (application/grpc-web...) is
+// not: Envoy answers it with a plain HTTP status.
+func isGRPCContentType(v string) bool {
 	const want = "application/grpc"
-	for i := range headers {
-		if headers[i][0] != "content-type" {
-			continue
-		}
-		v := headers[i][1]
-		if len(v) < len(want) || v[:len(want)] != want {
-			return false
-		}
-		return len(v) == len(want) || v[len(want)] == '+'
+	if len(v) < len(want) || v[:len(want)] != want {
+		return false
 	}
-	return false
-}
-
-// duplicatePseudo reports whether :method, :authority or :path appears more than
-// once: hosts differ in which copy they use, so such a request is refused.
-func duplicatePseudo(headers [][2]string) bool {
-	var m, a, p int
-	for i := range headers {
-		switch headers[i][0] {
-		case ":method":
-			m++
-		case ":authority":
-			a++
-		case ":path":
-			p++
-		}
-	}
-	return m > 1 || a > 1 || p > 1
+	return len(v) == len(want) || v[len(want)] == '+'
 }
 
 // hasFragment reports whether the raw path contains '#'. A fragment is never sent

@@ -271,8 +271,8 @@ func TestExemptionsDefaultDenyMethodsAndGRPC(t *testing.T) {
 		"application/grpc-web+proto": false, "application/grpc-web-text": false, "Application/grpc": false,
 		"application/grpcx": false, "": false,
 	} {
-		if got := isGRPC([][2]string{{"content-type", ct}}); got != want {
-			t.Errorf("isGRPC(%q) = %v, want %v", ct, got, want)
+		if got := isGRPCContentType(ct); got != want {
+			t.Errorf("isGRPCContentType(%q) = %v, want %v", ct, got, want)
 		}
 	}
 }
@@ -426,6 +426,35 @@ func TestFailuresCostAlike(t *testing.T) {
 		d.Decide(req("GET", "h", "/x", "authorization", basic(tt.creds)))
 		if got := d.Stats().SlowVerifications; got != tt.slow {
 			t.Errorf("%s: %d slow verifications, want %d", tt.name, got, tt.slow)
+		}
+	}
+}
+
+func TestReadHeaders(t *testing.T) {
+	grpc := [2]string{"content-type", "application/grpc"}
+	tests := []struct {
+		name    string
+		headers [][2]string
+		want    headerFacts
+		method  string
+	}{
+		{"none", nil, headerFacts{valid: true}, ""},
+		{"pseudo once each", [][2]string{{":method", "GET"}, {":authority", "h"}, {":path", "/"}}, headerFacts{valid: true}, "GET"},
+		{"repeated :path", [][2]string{{":path", "/a"}, {":path", "/b"}}, headerFacts{valid: true, dupPseudo: true}, ""},
+		{"repeated :method, last kept", [][2]string{{":method", "GET"}, {":method", "POST"}}, headerFacts{valid: true, dupPseudo: true}, "POST"},
+		{"other pseudo-headers repeat freely", [][2]string{{":scheme", "http"}, {":scheme", "https"}}, headerFacts{valid: true}, ""},
+		{"first content-type decides: gRPC", [][2]string{grpc, {"content-type", "text/plain"}}, headerFacts{valid: true, grpc: true}, ""},
+		{"first content-type decides: not gRPC", [][2]string{{"content-type", "text/plain"}, grpc}, headerFacts{valid: true}, ""},
+		{"two authorization headers", [][2]string{{"authorization", "Basic a"}, {"authorization", "Basic b"}}, headerFacts{valid: true, authCount: 2, authorization: "Basic b"}, ""},
+		{"look-alike names", [][2]string{{"authorization2", "x"}, {"content-type2", "application/grpc"}, {":pathx", "/"}, {"", "x"}}, headerFacts{valid: true}, ""},
+	}
+	for _, tt := range tests {
+		r := NewRequest(tt.headers)
+		if r.read != tt.want || r.Method != tt.method {
+			t.Errorf("%s: facts %+v method %q, want %+v %q", tt.name, r.read, r.Method, tt.want, tt.method)
+		}
+		if got := readHeaders(tt.headers, nil); got != tt.want {
+			t.Errorf("%s: readHeaders without a request = %+v, want %+v", tt.name, got, tt.want)
 		}
 	}
 }

@@ -83,6 +83,12 @@ func FuzzDecide(f *testing.F) {
 				t.Fatalf("rule %d", v.Rule)
 			}
 		}
+		// The same request as the host gives it, read in one pass by NewRequest.
+		h := append([][2]string{{":method", method}, {":authority", authority}, {":path", path}}, r.Headers...)
+		nr := NewRequest(h)
+		if got, want := d.Decide(&nr), d.Decide(r); got != want {
+			t.Fatalf("NewRequest's verdict %+v, field by field %+v", got, want)
+		}
 		// Without credentials nothing under /admin is ever allowed.
 		r.Headers = nil
 		if v := d.Decide(r); v.Outcome == Allow || v.Outcome == Exempt || v.Outcome == Unmatched {

@@ -52,24 +52,76 @@ type Request struct {
 	Method, Authority, Path string      // :method, :authority (or Host), :path as received (raw)
 	Headers                 [][2]string // all request headers as the host gives them (lowercase names, may repeat)
 	Client                  string      // client address for throttling ("" = unknown); see Decider.SetThrottle
+
+	// read is what Decide needs from Headers, gathered by NewRequest in the same pass
+	// that finds the pseudo-headers; Decide gathers it itself for a Request built
+	// field by field.
+	read headerFacts
+}
+
+// headerFacts is what the decision reads from the header list.
+type headerFacts struct {
+	valid         bool
+	dupPseudo     bool   // :method, :authority or :path appears more than once
+	grpc          bool   // the first content-type is gRPC's (see isGRPCContentType)
+	authCount     int    // authorization headers
+	authorization string // the last authorization value
 }
 
 // NewRequest returns the Request for a header list as the host gives it, with Method,
 // Authority and Path taken from the pseudo-headers (the last copy of each; Decide
-// refuses a request that repeats one).
+// refuses a request that repeats one). The list is read once.
 func NewRequest(headers [][2]string) Request {
 	r := Request{Headers: headers}
-	for _, kv := range headers {
-		switch kv[0] {
-		case ":method":
-			r.Method = kv[1]
-		case ":authority":
-			r.Authority = kv[1]
-		case ":path":
-			r.Path = kv[1]
+	r.read = readHeaders(headers, &r)
+	return r
+}
+
+// readHeaders gathers the decision's facts from headers in one pass and, when pseudo
+// is not nil, sets its Method, Authority and Path from the pseudo-headers.
+func readHeaders(headers [][2]string, pseudo *Request) headerFacts {
+	f := headerFacts{valid: true}
+	var m, a, p int
+	sawType := false
+	for i := range headers {
+		k, v := headers[i][0], headers[i][1]
+		if k == "" {
+			continue
+		}
+		// One byte picks the few names that matter before any string comparison.
+		switch k[0] {
+		case ':':
+			switch k {
+			case ":method":
+				m++
+				if pseudo != nil {
+					pseudo.Method = v
+				}
+			case ":authority":
+				a++
+				if pseudo != nil {
+					pseudo.Authority = v
+				}
+			case ":path":
+				p++
+				if pseudo != nil {
+					pseudo.Path = v
+				}
+			}
+		case 'a':
+			if k == "authorization" {
+				f.authCount++
+				f.authorization = v
+			}
+		case 'c':
+			if !sawType && k == "content-type" {
+				sawType = true
+				f.grpc = isGRPCContentType(v)
+			}
 		}
 	}
-	return r
+	f.dupPseudo = m > 1 || a > 1 || p > 1
+	return f
 }
 
 // Outcome is the kind of decision.
