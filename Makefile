@@ -17,10 +17,11 @@ TINYGO_CMD = $$(build/bootstrap-tinygo.sh)
 # -buildmode=wasi-legacy: since TinyGo 0.35 `_start` calls proc_exit(0) after main, which
 #   proxy-wasm hosts treat as a dead VM.
 # -scheduler=none: proxy-wasm calls are synchronous; no goroutines.
-# -tags=custommalloc: TinyGo then exports no malloc/free. Envoy allocates guest memory through an
-#   exported `malloc` when there is one, and TinyGo's malloc keeps every block until free(), which
-#   the SDK never calls: linear memory would grow on every request. Without it Envoy falls back to
-#   proxy_on_memory_allocate, which lives on the garbage-collected heap.
+# -tags=custommalloc: TinyGo then links no malloc/free of its own. Envoy allocates guest memory
+#   through an exported `malloc` when there is one, and TinyGo's keeps every block until free(),
+#   which Envoy never calls: linear memory would grow on every request. The filter exports its own
+#   malloc instead (filter/hostmem_tinygo.go): garbage-collected memory, and one reused buffer for
+#   the request headers.
 TINYGO_FLAGS := -target=wasip1 -scheduler=none -buildmode=wasi-legacy -no-debug
 PLUGIN_TAGS := custommalloc
 

@@ -26,8 +26,8 @@ func heapInUse() uint64 {
 //
 // TinyGo's collector runs whenever an allocation finds no free block, marks the whole
 // live heap and grows the heap only when less than a third is free afterwards. Every
-// request allocates a few hundred bytes (the host copies the request headers into the
-// VM), so with a large policy (10,000 users: megabytes of live heap) a collection came
+// request allocates (the SDK's header slice; until hostmem_tinygo.go reused one buffer
+// for them, also the host's copy of the headers), so with a large policy (10,000 users: megabytes of live heap) a collection came
 // every few thousand requests and added tens of microseconds to the average request.
 // With room for many times the policy, collections are rare enough that the average
 // request costs about what it costs with one user. Even a small policy's heap gains

@@ -21,7 +21,7 @@ type httpContext struct {
 // answers it locally.
 func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	p := h.plugin
-	headers, err := proxywasm.GetHttpRequestHeaders()
+	headers, err := requestHeaders()
 	if err != nil {
 		// Without headers nothing can be checked: fail closed.
 		proxywasm.LogError("wasmauth: cannot read request headers: " + err.Error())

@@ -3,7 +3,7 @@ package host_test
 import (
 	"context"
 	"fmt"
-	"strings"
+	"slices"
 	"testing"
 	"time"
 
@@ -192,8 +192,8 @@ func TestMemoryTypicalHeaders(t *testing.T) {
 }
 
 // TestMemoryLeakDetected runs the same load on the default TinyGo build, which exports
-// malloc: the host then allocates through malloc, as Envoy does, and nothing frees. The
-// plateau check must fail, proving it can.
+// TinyGo's own malloc: the host allocates through it, as Envoy does, and that malloc keeps
+// every block until a free() that never comes. The plateau check must fail, proving it can.
 func TestMemoryLeakDetected(t *testing.T) {
 	samples := mixedLoad(t, "wasmauth-leaky.wasm", 40_000, false, func(s []uint32) bool {
 		return len(s) >= 4 && s[len(s)-1] > s[1]+64<<20 // clearly growing: stop
@@ -210,15 +210,15 @@ func TestMemoryLeakDetected(t *testing.T) {
 // TestAllocatorChoice checks Envoy's rule: exported malloc first, proxy_on_memory_allocate otherwise.
 func TestAllocatorChoice(t *testing.T) {
 	for _, c := range []struct{ module, want string }{
-		{"wasmauth.wasm", host.AllocOnMemory},
-		{"wasmauth-leaky.wasm", host.AllocMalloc},
+		{"wasmauth.wasm", host.AllocMalloc},       // the filter's own malloc
+		{"wasmauth-leaky.wasm", host.AllocMalloc}, // TinyGo's
 		{"noop.wasm", host.AllocOnMemory},
 	} {
 		rt := newRuntime(t, c.module, host.RuntimeOptions{})
 		if got := rt.Allocator(); got != c.want {
 			t.Errorf("%s: allocator %s, want %s", c.module, got, c.want)
 		}
-		if c.want == host.AllocOnMemory && strings.Contains(strings.Join(rt.Exports(), " "), " malloc ") {
+		if c.want == host.AllocOnMemory && slices.Contains(rt.Exports(), "malloc") {
 			t.Errorf("%s exports malloc", c.module)
 		}
 	}
