@@ -80,6 +80,19 @@ type Scenario struct {
 // SlowBatchDivisor divides the timing batch of Slow scenarios.
 const SlowBatchDivisor = 100
 
+// Cookie4K is a 4 KB cookie header value (session and tracking cookies of a browser
+// behind a gateway often reach that size): what the host copies into the VM grows with it.
+var Cookie4K = func() string {
+	var b strings.Builder
+	for i := 0; b.Len() < 4096-40; i++ {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString("c" + strconv.Itoa(i) + "=" + strings.Repeat(string(rune('a'+i%26)), 24))
+	}
+	return b.String()
+}()
+
 // request builds headers like a browser or curl sends them through Envoy.
 func request(method, path string, extra ...string) host.Headers {
 	h := host.Headers{{":method", method}, {":authority", "api.example.com"}, {":path", path}, {":scheme", "https"},
@@ -95,6 +108,7 @@ func Scenarios() []Scenario {
 	return []Scenario{
 		{"allow plaintext", request("GET", "/api/items?page=2", "authorization", Basic("alice", "alice-password")), allowed, false},
 		{"allow bcrypt (cached)", request("GET", "/api/items?page=2", "authorization", Basic("bob", "bob-password")), allowed, false},
+		{"allow plaintext, 4 KB cookie", request("GET", "/api/items?page=2", "cookie", Cookie4K, "authorization", Basic("alice", "alice-password")), allowed, false},
 		{"deny missing", request("GET", "/api/items?page=2"), unauthorized, false},
 		{"deny wrong password", request("GET", "/api/items?page=2", "authorization", Basic("alice", "not-her-password")), unauthorized, true},
 		{"deny forbidden", request("GET", "/admin/users", "authorization", Basic("carol", "carol-password")), forbidden, false},
