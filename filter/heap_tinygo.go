@@ -7,7 +7,7 @@ import "runtime"
 // Heap headroom after a configuration is loaded: a multiple of the memory the parsed
 // policy occupies, within bounds.
 const (
-	headroomFactor = 2
+	headroomFactor = 4
 	minHeadroom    = 512 << 10
 	maxHeadroom    = 32 << 20
 )
@@ -20,20 +20,17 @@ func heapInUse() uint64 {
 	return m.HeapInuse
 }
 
-// reserveHeadroom grows the heap, once a configuration is loaded, until twice the
-// memory its policy occupies (at least 512 KiB, at most 32 MiB) is free for
+// reserveHeadroom grows the heap, once a configuration is loaded, until four times
+// the memory its policy occupies (at least 512 KiB, at most 32 MiB) is free for
 // requests; before is heapInUse() from before the configuration was parsed.
 //
 // TinyGo's collector runs whenever an allocation finds no free block, marks the whole
 // live heap and grows the heap only when less than a third is free afterwards. Every
 // request allocates (the SDK's header slice; until hostmem_tinygo.go reused one buffer
-// for them, also the host's copy of the headers), so with a large policy (10,000
-// users: megabytes of live heap) a collection came every few thousand requests and
-// added tens of microseconds to the average request. With room for a multiple of the
-// policy, collections are rare enough that the average request costs about what it
-// costs with one user. The multiple was 4 while requests also allocated their
-// headers; 2 costs no measurable time now and halves the memory of 10,000 users
-// (16 -> 8 MiB) or hosts (64 -> 32 MiB). Even a small policy's heap gains
+// for them, also the host's copy of the headers), so with a large policy (10,000 users: megabytes of live heap) a collection came
+// every few thousand requests and added tens of microseconds to the average request.
+// With room for many times the policy, collections are rare enough that the average
+// request costs about what it costs with one user. Even a small policy's heap gains
 // from 512 KiB of room: each collection also scans the module's 140 KB of globals, and
 // with the half-empty 0.5 MiB heap TinyGo settles on, that added about 1 us to every
 // request. The memory benchmark (e2e/bench) shows the heap stays flat.
