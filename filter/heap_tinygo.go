@@ -27,10 +27,13 @@ func heapInUse() uint64 {
 // TinyGo's collector runs whenever an allocation finds no free block, marks the whole
 // live heap and grows the heap only when less than a third is free afterwards. Every
 // request allocates (the SDK's header slice; until hostmem_tinygo.go reused one buffer
-// for them, also the host's copy of the headers), so with a large policy (10,000 users: megabytes of live heap) a collection came
-// every few thousand requests and added tens of microseconds to the average request.
-// With room for many times the policy, collections are rare enough that the average
-// request costs about what it costs with one user. Even a small policy's heap gains
+// for them, also the host's copy of the headers; a cached bcrypt check six times more),
+// so with a large policy (10,000 users: megabytes of live heap) a collection came every
+// few thousand requests and added tens of microseconds to the average request. With
+// room for many times the policy, collections are rare enough that the average request
+// costs about what it costs with one user. Twice the policy was tried once requests
+// stopped copying their headers: it halves the memory of 10,000 users or hosts, but a
+// cached bcrypt check then cost 6-11% more with 10,000 users. Even a small policy's heap gains
 // from 512 KiB of room: each collection also scans the module's 140 KB of globals, and
 // with the half-empty 0.5 MiB heap TinyGo settles on, that added about 1 us to every
 // request. The memory benchmark (e2e/bench) shows the heap stays flat.
