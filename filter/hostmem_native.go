@@ -8,3 +8,6 @@ import "github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 // TinyGo's own malloc (the test-only leaky variant), there is no reused buffer: see
 // hostmem_tinygo.go.
 func requestHeaders() ([][2]string, error) { return proxywasm.GetHttpRequestHeaders() }
+
+// releaseRequestHeaders has nothing to clear without the reused buffer.
+func releaseRequestHeaders() {}

@@ -18,8 +18,10 @@ import (
 // fresh memory, exactly as from proxy_on_memory_allocate.
 //
 // The strings of the header list point into that buffer, so they are valid only until
-// the next request's headers are read: nothing may keep them past
-// OnHttpRequestHeaders (the decision copies what it keeps, e.g. decoded credentials).
+// OnHttpRequestHeaders returns: nothing may keep them (the decision copies what it
+// keeps, e.g. decoded credentials). releaseRequestHeaders then zeroes what the host
+// wrote, so that the request's credentials do not linger in the VM, and a string kept
+// by mistake reads as NULs instead of silently turning into the next request's.
 
 // maxReusedHeaderBytes bounds the reused buffer; a larger header block gets fresh
 // memory for that request only.
@@ -27,6 +29,7 @@ const maxReusedHeaderBytes = 64 << 10
 
 var headerBuf struct {
 	armed bool // the next allocation is the request headers'
+	used  int  // bytes of buf handed to the host for the current request
 	buf   []byte
 }
 
@@ -39,6 +42,12 @@ func requestHeaders() ([][2]string, error) {
 	return h, err
 }
 
+// releaseRequestHeaders zeroes the part of the reused buffer the current request used.
+func releaseRequestHeaders() {
+	clear(headerBuf.buf[:headerBuf.used])
+	headerBuf.used = 0
+}
+
 // malloc is what the host calls for memory to return data in. It never frees: the
 // memory is the garbage collector's, and reachable only through what the SDK makes of
 // it, exactly like the SDK's proxy_on_memory_allocate.
@@ -48,19 +57,18 @@ func requestHeaders() ([][2]string, error) {
 //
 //export malloc
 func malloc(size uint32) unsafe.Pointer {
-	n := int(size)
-	if n == 0 {
-		n = 1
-	}
-	if headerBuf.armed && n <= maxReusedHeaderBytes {
-		headerBuf.armed = false
+	armed := headerBuf.armed
+	headerBuf.armed = false
+	// Compared before any conversion: int is 32 bits here.
+	if armed && size <= maxReusedHeaderBytes {
+		n := max(int(size), 1)
 		if cap(headerBuf.buf) < n {
 			headerBuf.buf = make([]byte, roundUp(n))
 		}
+		headerBuf.used = n
 		return unsafe.Pointer(unsafe.SliceData(headerBuf.buf))
 	}
-	headerBuf.armed = false
-	return unsafe.Pointer(unsafe.SliceData(make([]byte, n)))
+	return unsafe.Pointer(unsafe.SliceData(make([]byte, max(uint(size), 1))))
 }
 
 // roundUp returns n rounded up to a power of two of at least 1 KiB, so that a buffer

@@ -22,6 +22,7 @@ type httpContext struct {
 func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	p := h.plugin
 	headers, err := requestHeaders()
+	defer releaseRequestHeaders() // the strings of headers end with this call
 	if err != nil {
 		// Without headers nothing can be checked: fail closed.
 		proxywasm.LogError("wasmauth: cannot read request headers: " + err.Error())

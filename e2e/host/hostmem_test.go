@@ -81,3 +81,49 @@ func TestHeaderBufferReuse(t *testing.T) {
 		})
 	}
 }
+
+// TestHeaderCredentialsDoNotLinger checks that an Authorization header is gone from the
+// VM's memory once its request is over: the filter zeroes what the host copied into
+// the reused header buffer, and keeps only a wiped decoded copy itself.
+func TestHeaderCredentialsDoNotLinger(t *testing.T) {
+	const config = `{
+	  "users": ["bob:$2y$05$.trEkaTqhdo1BvVcCa3jQO.txCYjT8jJjLncei0QYicE/WLDKQkg6"],
+	  "basic_auth_rules": [{"prefix": "/", "allow": ["bob"]}]
+	}`
+	rt := newRuntime(t, "wasmauth.wasm", host.RuntimeOptions{})
+	p, err := rt.NewPlugin(context.Background(), host.PluginOptions{Config: []byte(config), VMs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(context.Background())
+	vm := p.VMs()[0]
+	for _, c := range []struct {
+		name, password, cookie string
+		want                   int
+	}{
+		{"allowed", "bob-password", "", 0},
+		{"allowed again (cached)", "bob-password", "", 0},
+		{"allowed, 4 KB cookie", "bob-password", bigValue(4<<10, 5), 0},
+		{"wrong password", "not-bobs-password", "", 401},
+	} {
+		value := behaviour.Basic("bob", c.password)
+		req := host.Headers{{":method", "GET"}, {":scheme", "https"}, {":authority", "api.example.com"}, {":path", "/x"}, {"authorization", value}}
+		if c.cookie != "" {
+			req = append(req, [2]string{"cookie", c.cookie})
+		}
+		res, err := p.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+		if res.Local != nil {
+			got = res.Local.StatusCode
+		}
+		if got != c.want {
+			t.Fatalf("%s: status %d, want %d", c.name, got, c.want)
+		}
+		if vm.MemoryContains([]byte(value)) {
+			t.Errorf("%s: the authorization header %q is still in the VM's memory after the request", c.name, value)
+		}
+	}
+}

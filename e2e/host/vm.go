@@ -1,6 +1,7 @@
 package host
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -204,6 +205,18 @@ func (vm *VM) MemorySize() uint32 {
 		return 0
 	}
 	return vm.mem.Size()
+}
+
+// MemoryContains reports whether b appears anywhere in the VM's linear memory (tests
+// use it to check that a credential does not linger after a request).
+func (vm *VM) MemoryContains(b []byte) bool {
+	vm.mu.Lock()
+	defer vm.mu.Unlock()
+	if vm.closed || len(b) == 0 {
+		return false
+	}
+	all, ok := vm.mem.Read(0, vm.mem.Size())
+	return ok && bytes.Contains(all, b)
 }
 
 // Allocator returns the guest allocator the host uses for this VM.
