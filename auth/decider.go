@@ -98,10 +98,7 @@ func (d *Decider) Decide(r *Request) Verdict {
 		v.deny(DenyBadRequest, ReasonInvalidMethod)
 		return v
 	}
-	facts := r.read
-	if !facts.valid {
-		facts = readHeaders(r.Headers, nil)
-	}
+	facts := r.facts()
 	v.GRPC = facts.grpc
 	if len(r.Method) > MaxMethodLen || !normalize.IsToken(r.Method) {
 		v.deny(DenyBadRequest, ReasonInvalidMethod)

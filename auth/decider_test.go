@@ -438,23 +438,53 @@ func TestReadHeaders(t *testing.T) {
 		want    headerFacts
 		method  string
 	}{
-		{"none", nil, headerFacts{valid: true}, ""},
-		{"pseudo once each", [][2]string{{":method", "GET"}, {":authority", "h"}, {":path", "/"}}, headerFacts{valid: true}, "GET"},
-		{"repeated :path", [][2]string{{":path", "/a"}, {":path", "/b"}}, headerFacts{valid: true, dupPseudo: true}, ""},
-		{"repeated :method, last kept", [][2]string{{":method", "GET"}, {":method", "POST"}}, headerFacts{valid: true, dupPseudo: true}, "POST"},
-		{"other pseudo-headers repeat freely", [][2]string{{":scheme", "http"}, {":scheme", "https"}}, headerFacts{valid: true}, ""},
-		{"first content-type decides: gRPC", [][2]string{grpc, {"content-type", "text/plain"}}, headerFacts{valid: true, grpc: true}, ""},
-		{"first content-type decides: not gRPC", [][2]string{{"content-type", "text/plain"}, grpc}, headerFacts{valid: true}, ""},
-		{"two authorization headers", [][2]string{{"authorization", "Basic a"}, {"authorization", "Basic b"}}, headerFacts{valid: true, authCount: 2, authorization: "Basic b"}, ""},
-		{"look-alike names", [][2]string{{"authorization2", "x"}, {"content-type2", "application/grpc"}, {":pathx", "/"}, {"", "x"}}, headerFacts{valid: true}, ""},
+		{"none", nil, headerFacts{}, ""},
+		{"pseudo once each", [][2]string{{":method", "GET"}, {":authority", "h"}, {":path", "/"}}, headerFacts{}, "GET"},
+		{"repeated :path", [][2]string{{":path", "/a"}, {":path", "/b"}}, headerFacts{dupPseudo: true}, ""},
+		{"repeated :method, last kept", [][2]string{{":method", "GET"}, {":method", "POST"}}, headerFacts{dupPseudo: true}, "POST"},
+		{"other pseudo-headers repeat freely", [][2]string{{":scheme", "http"}, {":scheme", "https"}}, headerFacts{}, ""},
+		{"first content-type decides: gRPC", [][2]string{grpc, {"content-type", "text/plain"}}, headerFacts{grpc: true}, ""},
+		{"first content-type decides: not gRPC", [][2]string{{"content-type", "text/plain"}, grpc}, headerFacts{}, ""},
+		{"two authorization headers", [][2]string{{"authorization", "Basic a"}, {"authorization", "Basic b"}}, headerFacts{authCount: 2, authorization: "Basic b"}, ""},
+		{"look-alike names", [][2]string{{"authorization2", "x"}, {"content-type2", "application/grpc"}, {":pathx", "/"}, {"", "x"}}, headerFacts{}, ""},
 	}
 	for _, tt := range tests {
 		r := NewRequest(tt.headers)
-		if r.read != tt.want || r.Method != tt.method {
-			t.Errorf("%s: facts %+v method %q, want %+v %q", tt.name, r.read, r.Method, tt.want, tt.method)
+		got := r.read
+		if !got.valid || got.n != len(tt.headers) {
+			t.Errorf("%s: NewRequest did not record what it read: %+v", tt.name, got)
+		}
+		got.valid, got.of, got.n = false, nil, 0
+		if got != tt.want || r.Method != tt.method {
+			t.Errorf("%s: facts %+v method %q, want %+v %q", tt.name, got, r.Method, tt.want, tt.method)
 		}
 		if got := readHeaders(tt.headers, nil); got != tt.want {
 			t.Errorf("%s: readHeaders without a request = %+v, want %+v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestDecideRereadsReplacedHeaders: what NewRequest read belongs to the list it read;
+// a Request whose Headers is replaced afterwards is decided on the new list.
+func TestDecideRereadsReplacedHeaders(t *testing.T) {
+	d := NewDecider(policy(t, `{"users": ["alice:a"], "basic_auth_rules": [{"prefix": "/", "allow": ["alice"]}]}`))
+	r := NewRequest([][2]string{{":method", "GET"}, {":authority", "h"}, {":path", "/x"}, {"authorization", "Basic YWxpY2U6YQ=="}})
+	if v := d.Decide(&r); v.Outcome != Allow {
+		t.Fatalf("with credentials: %v, want allow", v.Outcome)
+	}
+	for _, headers := range [][][2]string{
+		{{":method", "GET"}, {":authority", "h"}, {":path", "/x"}},
+		{{":method", "GET"}, {":authority", "h"}, {":path", "/x"}, {"x-other", "Basic YWxpY2U6YQ=="}},
+		nil,
+	} {
+		r.Headers = headers
+		if v := d.Decide(&r); v.Outcome != DenyUnauthenticated {
+			t.Errorf("Headers replaced by %v: %v, want deny_unauthenticated", headers, v.Outcome)
+		}
+	}
+	r = NewRequest([][2]string{{":method", "GET"}, {":authority", "h"}, {":path", "/x"}, {"authorization", "Basic YWxpY2U6YQ=="}})
+	r.Headers = r.Headers[:3] // same first element, shorter
+	if v := d.Decide(&r); v.Outcome != DenyUnauthenticated {
+		t.Errorf("Headers truncated: %v, want deny_unauthenticated", v.Outcome)
 	}
 }

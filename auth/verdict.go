@@ -55,17 +55,20 @@ type Request struct {
 
 	// read is what Decide needs from Headers, gathered by NewRequest in the same pass
 	// that finds the pseudo-headers; Decide gathers it itself for a Request built
-	// field by field.
+	// field by field, or whose Headers was replaced since (a list changed in place
+	// needs a new NewRequest).
 	read headerFacts
 }
 
 // headerFacts is what the decision reads from the header list.
 type headerFacts struct {
 	valid         bool
-	dupPseudo     bool   // :method, :authority or :path appears more than once
-	grpc          bool   // the first content-type is gRPC's (see isGRPCContentType)
-	authCount     int    // authorization headers
-	authorization string // the last authorization value
+	of            *[2]string // the list they were read from: its first element...
+	n             int        // ...and length
+	dupPseudo     bool       // :method, :authority or :path appears more than once
+	grpc          bool       // the first content-type is gRPC's (see isGRPCContentType)
+	authCount     int        // authorization headers
+	authorization string     // the last authorization value
 }
 
 // NewRequest returns the Request for a header list as the host gives it, with Method,
@@ -74,13 +77,28 @@ type headerFacts struct {
 func NewRequest(headers [][2]string) Request {
 	r := Request{Headers: headers}
 	r.read = readHeaders(headers, &r)
+	r.read.valid = true
+	if len(headers) > 0 {
+		r.read.of = &headers[0]
+	}
+	r.read.n = len(headers)
 	return r
+}
+
+// facts returns what NewRequest read from r.Headers, or reads it now when r was built
+// otherwise or its Headers replaced.
+func (r *Request) facts() headerFacts {
+	f := r.read
+	if f.valid && f.n == len(r.Headers) && (f.n == 0 || f.of == &r.Headers[0]) {
+		return f
+	}
+	return readHeaders(r.Headers, nil)
 }
 
 // readHeaders gathers the decision's facts from headers in one pass and, when pseudo
 // is not nil, sets its Method, Authority and Path from the pseudo-headers.
 func readHeaders(headers [][2]string, pseudo *Request) headerFacts {
-	f := headerFacts{valid: true}
+	var f headerFacts
 	var m, a, p int
 	sawType := false
 	for i := range headers {
