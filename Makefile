@@ -178,8 +178,8 @@ profile: out/wasmauth-profile.wasm ## Per-function CPU profile of one request ki
 	@build/install-packages.sh linux-perf
 	cd e2e && go build -tags perfmap -o ../out/bin/wasmauth-profile ./bench/cmd/wasmauth-profile
 	perf record -q -e cpu-clock -F 5000 -o out/perf.data -- out/bin/wasmauth-profile -module $(PROFILE_MODULE) -scenario "$(PROFILE_SCENARIO)" -pid-file out/perf.pid
-	out/bin/wasmauth-profile -report out/perf.data
-	@rm -f /tmp/perf-$$(cat out/perf.pid).map
+	@status=0; out/bin/wasmauth-profile -report out/perf.data || status=$$?; \
+		rm -f /tmp/perf-$$(cat out/perf.pid).map; exit $$status
 
 .PHONY: clean
 clean: ## Remove build output

@@ -6,6 +6,9 @@ import (
 	"testing"
 )
 
+// TestFold folds lines as perf prints them with wazero's perf map: exported functions
+// are named by their export name, the others "module.function" (TinyGo's module is
+// "main"), each basic block with its own ":::::L" label.
 func TestFold(t *testing.T) {
 	report := `# Samples: 41K of event 'cpu-clock'
 #
@@ -13,8 +16,8 @@ func TestFold(t *testing.T) {
 # ........  ......
 #
      8.12%  [.] runtime.memmove
-     6.89%  [.] [322/580]main.proxy_on_request_headers:::::L90
-     2.00%  [.] [322/580]main.proxy_on_request_headers:::::L4
+     6.89%  [.] [322/580]proxy_on_request_headers:::::L90
+     2.00%  [.] [322/580]proxy_on_request_headers:::::L4
      1.50%  [.] [40/580]main.runtime.hashmapGet:::::L9
      1.25%  [.] [40/580]main.runtime.hashmapGet
      0.70%  [k] pvm_irq_enable
