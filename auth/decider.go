@@ -90,8 +90,10 @@ type credState struct {
 	retry     int  // seconds to wait, when throttled
 }
 
-// Decide returns the verdict for r. It never panics on any input and never
-// keeps the password after returning.
+// Decide returns the verdict for r. It never panics on any input, never keeps the
+// password after returning, and keeps no string of r at all: callers may pass
+// strings that alias memory they reuse (the filter's header list does). The
+// verdict's strings are the policy's or constants.
 func (d *Decider) Decide(r *Request) Verdict {
 	v := Verdict{Rule: -1, GRPCStatus: -1, DryRun: d.p.DryRun()}
 	if r == nil {
