@@ -4,6 +4,10 @@ import (
 	"bufio"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/wasmauth/wasmauth/e2e/bench"
+	"github.com/wasmauth/wasmauth/e2e/internal/wasmtest"
 )
 
 // TestFold folds lines as perf prints them with wazero's perf map: exported functions
@@ -49,5 +53,20 @@ func TestFoldRejectsUnknownLines(t *testing.T) {
 	_, err := fold(bufio.NewScanner(strings.NewReader("  5.00%  something else\n")))
 	if err == nil {
 		t.Fatal("a line that is not perf's report format was accepted")
+	}
+}
+
+// TestRun drives every scenario briefly through the compiled module (what perf records
+// under make profile); an unknown scenario is refused with the list of known ones.
+func TestRun(t *testing.T) {
+	module := wasmtest.Path(t, "wasmauth.wasm")
+	for _, s := range bench.Scenarios() {
+		if err := run(module, s.Name, 20*time.Millisecond, ""); err != nil {
+			t.Errorf("%s: %v", s.Name, err)
+		}
+	}
+	err := run(module, "no such scenario", time.Millisecond, "")
+	if err == nil || !strings.Contains(err.Error(), `"allow plaintext"`) {
+		t.Errorf("unknown scenario: error %v, want one listing the scenarios", err)
 	}
 }
