@@ -28,9 +28,10 @@ import (
 const maxReusedHeaderBytes = 64 << 10
 
 var headerBuf struct {
-	armed bool // the next allocation is the request headers'
-	used  int  // bytes of buf handed to the host for the current request
-	buf   []byte
+	armed bool   // the next allocation is the request headers'
+	used  int    // bytes of buf handed to the host for the current request
+	buf   []byte // the reused buffer
+	large []byte // the current request's block when it exceeded the reused size
 }
 
 // requestHeaders returns the request headers, copied by the host into the reused
@@ -42,10 +43,12 @@ func requestHeaders() ([][2]string, error) {
 	return h, err
 }
 
-// releaseRequestHeaders zeroes the part of the reused buffer the current request used.
+// releaseRequestHeaders zeroes what the current request's headers occupied.
 func releaseRequestHeaders() {
 	clear(headerBuf.buf[:headerBuf.used])
 	headerBuf.used = 0
+	clear(headerBuf.large)
+	headerBuf.large = nil
 }
 
 // malloc is what the host calls for memory to return data in. It never frees: the
@@ -68,7 +71,11 @@ func malloc(size uint32) unsafe.Pointer {
 		headerBuf.used = n
 		return unsafe.Pointer(unsafe.SliceData(headerBuf.buf))
 	}
-	return unsafe.Pointer(unsafe.SliceData(make([]byte, max(uint(size), 1))))
+	b := make([]byte, max(uint(size), 1))
+	if armed {
+		headerBuf.large = b // zeroed by releaseRequestHeaders too
+	}
+	return unsafe.Pointer(unsafe.SliceData(b))
 }
 
 // roundUp returns n rounded up to a power of two of at least 1 KiB, so that a buffer

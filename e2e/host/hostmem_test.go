@@ -104,6 +104,7 @@ func TestHeaderCredentialsDoNotLinger(t *testing.T) {
 		{"allowed", "bob-password", "", 0},
 		{"allowed again (cached)", "bob-password", "", 0},
 		{"allowed, 4 KB cookie", "bob-password", bigValue(4<<10, 5), 0},
+		{"allowed, 70 KB cookie (not the reused buffer)", "bob-password", bigValue(70<<10, 6), 0},
 		{"wrong password", "not-bobs-password", "", 401},
 	} {
 		value := behaviour.Basic("bob", c.password)
