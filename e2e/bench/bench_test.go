@@ -157,6 +157,29 @@ func TestReport(t *testing.T) {
 	}
 }
 
+// TestThrottledScenario checks the throttled request's verdict and that throttling is
+// really on for it: after max_failures wrong passwords the same request is refused.
+func TestThrottledScenario(t *testing.T) {
+	m := modules(t)
+	ps, err := m.LoadWith(bench.ThrottledOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ps.Close()
+	s := bench.Throttled()
+	if err := bench.Run(ps.Filter, s.Request, 2, &s.Want); err != nil {
+		t.Fatal(err)
+	}
+	wrong := s.Request.Clone()
+	wrong.Set("authorization", bench.Basic("alice", "not-her-password"))
+	if err := bench.Run(ps.Filter, wrong, 10, &bench.Outcome{Status: 401, GRPCStatus: -1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := bench.Run(ps.Filter, s.Request, 1, &bench.Outcome{Status: 429, GRPCStatus: -1}); err != nil {
+		t.Fatalf("after 10 failures: %v", err)
+	}
+}
+
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }

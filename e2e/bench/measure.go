@@ -56,11 +56,17 @@ func (p Plugins) Close() {
 
 // Load starts one VM of each module with config.
 func (m Modules) Load(config string) (Plugins, error) {
-	f, err := m.Filter.NewPlugin(context.Background(), host.PluginOptions{Config: []byte(config), VMs: 1})
+	return m.LoadWith(host.PluginOptions{Config: []byte(config), VMs: 1})
+}
+
+// LoadWith starts a plugin of each module with opts (its configuration and the
+// properties the host reports, such as the client address).
+func (m Modules) LoadWith(opts host.PluginOptions) (Plugins, error) {
+	f, err := m.Filter.NewPlugin(context.Background(), opts)
 	if err != nil {
 		return Plugins{}, fmt.Errorf("filter: %w", err)
 	}
-	n, err := m.Noop.NewPlugin(context.Background(), host.PluginOptions{Config: []byte(config), VMs: 1})
+	n, err := m.Noop.NewPlugin(context.Background(), opts)
 	if err != nil {
 		f.Close(context.Background())
 		return Plugins{}, fmt.Errorf("no-op: %w", err)

@@ -118,6 +118,17 @@ func Report(ctx context.Context, o Options) (*Results, error) {
 		add(Row{"request", s.Name, nsStr(c.FilterNS), nsStr(c.NoopNS), ratio(c.FilterNS, c.NoopNS), note})
 	}
 	ps.Close()
+	ts, err := mods.LoadWith(ThrottledOptions())
+	if err != nil {
+		return nil, err
+	}
+	th := Throttled()
+	c, err := o.Timing.Measure(ts, th.Request, th.Want)
+	ts.Close()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", th.Name, err)
+	}
+	add(Row{"request", th.Name, nsStr(c.FilterNS), nsStr(c.NoopNS), ratio(c.FilterNS, c.NoopNS), target(c.Ratio() <= 1.5, "target <= 1.5x")})
 
 	// Scaling.
 	scaleTiming := Timing{Rounds: o.Timing.Rounds, Batch: max(o.Timing.Batch/2, 1)}

@@ -118,6 +118,23 @@ func Scenarios() []Scenario {
 	}
 }
 
+// ThrottledConfig is Config with brute-force throttling on, per client and per user.
+var ThrottledConfig = strings.Replace(Config, `"realm": "bench",`,
+	`"realm": "bench", "throttle": {"max_failures": 10, "window_seconds": 60, "block_seconds": 300, "per": ["client", "user"]},`, 1)
+
+// ThrottledOptions loads ThrottledConfig into one VM whose host reports a client
+// address (Envoy's source.address), so that both kinds of bucket are consulted.
+func ThrottledOptions() host.PluginOptions {
+	return host.PluginOptions{Config: []byte(ThrottledConfig), VMs: 1, Properties: map[string]string{"source.address": "203.0.113.7:51234"}}
+}
+
+// Throttled is an allowed request under ThrottledOptions: before the password is
+// checked the filter reads the client address and the client's and the user's
+// throttle buckets from shared data.
+func Throttled() Scenario {
+	return Scenario{Name: "allow plaintext, throttling on", Request: request("GET", "/api/items?page=2", "authorization", Basic("alice", "alice-password")), Want: allowed}
+}
+
 // Scale kinds: n rules, n hosts on one rule, or n users.
 const (
 	ScaleRules = "rules"

@@ -60,7 +60,7 @@ func TestFoldRejectsUnknownLines(t *testing.T) {
 // under make profile); an unknown scenario is refused with the list of known ones.
 func TestRun(t *testing.T) {
 	module := wasmtest.Path(t, "wasmauth.wasm")
-	for _, s := range bench.Scenarios() {
+	for _, s := range append(bench.Scenarios(), bench.Throttled()) {
 		if err := run(module, s.Name, 20*time.Millisecond, ""); err != nil {
 			t.Errorf("%s: %v", s.Name, err)
 		}
