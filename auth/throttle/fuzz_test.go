@@ -15,7 +15,8 @@ func FuzzLimiter(f *testing.F) {
 		client := ClientAddress(addr)
 		// Corrupt any bucket the identifiers map to, then count failures.
 		salt, _ := l.salt()
-		for _, k := range l.keys(salt, client, user) {
+		keys := l.keys(salt, client, user)
+		for _, k := range keys.list() {
 			st.data[k] = junk
 		}
 		l.Blocked(client, user)

@@ -60,7 +60,9 @@ type Limiter struct {
 	store  Store
 	now    func() int64 // milliseconds
 	prefix string
-	buf    []byte
+	buf    []byte // the client key of the current request
+	hashIn []byte // salt, kind and identifier being hashed
+	key    []byte // the bucket key being built
 	// Stats (for tests and debugging).
 	casRetries uint64
 }
@@ -115,7 +117,8 @@ func (l *Limiter) Blocked(client string, user []byte) int {
 	}
 	now := l.now()
 	var until int64
-	for _, k := range l.keys(salt, client, user) {
+	keys := l.keys(salt, client, user)
+	for _, k := range keys.list() {
 		v, _, err := l.store.Get(k)
 		if err != nil {
 			continue
@@ -136,7 +139,8 @@ func (l *Limiter) Failure(client string, user []byte) {
 	if err != nil {
 		return
 	}
-	for _, k := range l.keys(salt, client, user) {
+	keys := l.keys(salt, client, user)
+	for _, k := range keys.list() {
 		l.fail(k)
 	}
 }
@@ -169,26 +173,44 @@ func (l *Limiter) fail(key string) {
 	}
 }
 
+// bucketKeys are the bucket keys of one request: at most one per kind.
+type bucketKeys struct {
+	key [2]string
+	n   int
+}
+
+func (k *bucketKeys) list() []string { return k.key[:k.n] }
+
 // keys returns the bucket keys for the configured kinds with non-empty identifiers.
-func (l *Limiter) keys(salt []byte, client string, user []byte) []string {
-	var out []string
+// (Built without a slice, a []byte conversion or string concatenations: under
+// TinyGo each of those allocates, and this runs on every request that reaches
+// authentication.)
+func (l *Limiter) keys(salt []byte, client string, user []byte) bucketKeys {
+	var out bucketKeys
 	if l.cfg.PerClient && client != "" {
-		out = append(out, l.bucketKey(salt, 'c', []byte(ClientKey(client))))
+		l.buf = append(l.buf[:0], ClientKey(client)...)
+		out.key[out.n] = l.bucketKey(salt, 'c', l.buf)
+		out.n++
 	}
 	if l.cfg.PerUser && len(user) > 0 {
-		out = append(out, l.bucketKey(salt, 'u', user))
+		out.key[out.n] = l.bucketKey(salt, 'u', user)
+		out.n++
 	}
 	return out
 }
 
+// bucketKey returns the key of id's bucket.
 func (l *Limiter) bucketKey(salt []byte, kind byte, id []byte) string {
-	l.buf = append(l.buf[:0], salt...)
-	l.buf = append(l.buf, kind, 0)
-	l.buf = append(l.buf, id...)
-	sum := sha256.Sum256(l.buf)
-	clear(l.buf)
+	l.hashIn = append(l.hashIn[:0], salt...)
+	l.hashIn = append(l.hashIn, kind, 0)
+	l.hashIn = append(l.hashIn, id...)
+	sum := sha256.Sum256(l.hashIn)
+	clear(l.hashIn) // it held a user name
 	idx := binary.BigEndian.Uint64(sum[:8]) % uint64(l.cfg.Buckets)
-	return l.prefix + string(kind) + "/" + strconv.FormatUint(idx, 10)
+	l.key = append(l.key[:0], l.prefix...)
+	l.key = append(l.key, kind, '/')
+	l.key = strconv.AppendUint(l.key, idx, 10)
+	return string(l.key)
 }
 
 // CASRetries returns how many compare-and-swap conflicts were retried.
