@@ -12,12 +12,12 @@
 //     with a '#' in :path, is refused with 400.
 //  3. The path is normalised (package config/normalize): query and fragment
 //     removed, percent-encoding decoded, ";params" removed from segments,
-//     repeated slashes merged, "." and ".." resolved (never above "/").
-//     Paths that backends could read differently are refused with 400: not
-//     starting with "/" (except "*" with OPTIONS), raw or encoded control
-//     characters, raw backslash, %2F/%5C/%3B, invalid or double
-//     percent-encoding, invalid UTF-8, percent-encoded dot segments (%2e%2e)
-//     and dot segments with parameters ("..;x"). Paths are case-sensitive.
+//     repeated slashes merged. Paths that backends could read differently are
+//     refused with 400: not starting with "/" (except "*" with OPTIONS), raw or
+//     encoded control characters, raw backslash, %2F/%5C/%3B, encoded '?' or
+//     '#', invalid or double percent-encoding, invalid UTF-8, and any "." or
+//     ".." segment (raw, percent-encoded or with parameters: clients and Envoy
+//     resolve them before the filter sees the path). Paths are case-sensitive.
 //     Patterns containing '?' are matched against "path?raw-query".
 //  4. The host is lowercased, its port and one trailing dot removed. An empty
 //     authority matches only rules without hosts; a malformed one (bad port,
@@ -37,7 +37,8 @@
 // first colon); more than one authorization header, values over 8 KiB and
 // other schemes are invalid. Without an authorization header, the policy's
 // metadata credential keys are read (each must appear exactly once).
-// gRPC requests (content-type application/grpc*) get gRPC status codes.
+// gRPC requests (the first content-type exactly application/grpc or starting
+// with application/grpc+, as Envoy decides) get gRPC status codes.
 //
 // With a Throttle (Decider.SetThrottle), a request that reaches authentication
 // is first checked against it: a blocked client address (Request.Client) or
