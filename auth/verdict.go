@@ -63,7 +63,6 @@ type Request struct {
 
 // headerFacts is what the decision reads from the header list.
 type headerFacts struct {
-	valid         bool
 	of            *[2]string // the list they were read from: its first element...
 	n             int        // ...and length
 	dupPseudo     bool       // :method, :authority or :path appears more than once
@@ -78,19 +77,15 @@ type headerFacts struct {
 func NewRequest(headers [][2]string) Request {
 	r := Request{Headers: headers}
 	r.read = readHeaders(headers, &r)
-	r.read.valid = true
-	if len(headers) > 0 {
-		r.read.of = &headers[0]
-	}
-	r.read.n = len(headers)
 	return r
 }
 
 // facts returns what NewRequest read from r.Headers, or reads it now when r was built
-// otherwise or its Headers replaced.
+// otherwise or its Headers replaced. (A Request built without NewRequest holds the
+// facts of an empty list, which are right when its Headers is empty.)
 func (r *Request) facts() headerFacts {
 	f := r.read
-	if f.valid && f.n == len(r.Headers) && (f.n == 0 || f.of == &r.Headers[0]) {
+	if f.n == len(r.Headers) && (f.n == 0 || f.of == &r.Headers[0]) {
 		return f
 	}
 	return readHeaders(r.Headers, nil)
@@ -99,7 +94,10 @@ func (r *Request) facts() headerFacts {
 // readHeaders gathers the decision's facts from headers in one pass and, when pseudo
 // is not nil, sets its Method, Authority and Path from the pseudo-headers.
 func readHeaders(headers [][2]string, pseudo *Request) headerFacts {
-	var f headerFacts
+	f := headerFacts{n: len(headers)}
+	if len(headers) > 0 {
+		f.of = &headers[0]
+	}
 	var m, a, p int
 	sawType := false
 	for i := range headers {
