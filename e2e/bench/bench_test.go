@@ -161,12 +161,12 @@ func TestReport(t *testing.T) {
 // really on for it: after max_failures wrong passwords the same request is refused.
 func TestThrottledScenario(t *testing.T) {
 	m := modules(t)
-	ps, err := m.LoadWith(bench.ThrottledOptions())
+	s := bench.Throttled()
+	ps, err := m.LoadWith(s.Options())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ps.Close()
-	s := bench.Throttled()
 	if err := bench.Run(ps.Filter, s.Request, 2, &s.Want); err != nil {
 		t.Fatal(err)
 	}

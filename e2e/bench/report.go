@@ -98,15 +98,14 @@ func Report(ctx context.Context, o Options) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range Scenarios() {
+	measure := func(ps Plugins, s Scenario) error {
 		timing := o.Timing
 		if s.Slow {
 			timing.Batch = max(timing.Batch/SlowBatchDivisor, 1)
 		}
 		c, err := timing.Measure(ps, s.Request, s.Want)
 		if err != nil {
-			ps.Close()
-			return nil, fmt.Errorf("%s: %w", s.Name, err)
+			return fmt.Errorf("%s: %w", s.Name, err)
 		}
 		note := ""
 		switch {
@@ -116,19 +115,25 @@ func Report(ctx context.Context, o Options) (*Results, error) {
 			note = "a dummy bcrypt check (cost 5): a failure costs what an unknown user costs"
 		}
 		add(Row{"request", s.Name, nsStr(c.FilterNS), nsStr(c.NoopNS), ratio(c.FilterNS, c.NoopNS), note})
+		return nil
+	}
+	for _, s := range Scenarios() {
+		if err := measure(ps, s); err != nil {
+			ps.Close()
+			return nil, err
+		}
 	}
 	ps.Close()
-	ts, err := mods.LoadWith(ThrottledOptions())
+	th := Throttled()
+	ts, err := mods.LoadWith(th.Options())
 	if err != nil {
 		return nil, err
 	}
-	th := Throttled()
-	c, err := o.Timing.Measure(ts, th.Request, th.Want)
+	err = measure(ts, th)
 	ts.Close()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", th.Name, err)
+		return nil, err
 	}
-	add(Row{"request", th.Name, nsStr(c.FilterNS), nsStr(c.NoopNS), ratio(c.FilterNS, c.NoopNS), target(c.Ratio() <= 1.5, "target <= 1.5x")})
 
 	// Scaling.
 	scaleTiming := Timing{Rounds: o.Timing.Rounds, Batch: max(o.Timing.Batch/2, 1)}

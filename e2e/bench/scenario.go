@@ -75,6 +75,18 @@ type Scenario struct {
 	// user, so a failed check runs a dummy bcrypt): such a scenario is timed with
 	// SlowBatchDivisor times fewer requests and left out of the mixed memory load.
 	Slow bool
+	// Throttled is set when the scenario runs with ThrottledOptions instead of Config.
+	Throttled bool
+}
+
+// Options returns the plugin options the scenario runs with: one VM with Config, or
+// with ThrottledConfig and a host that reports a client address (Envoy's
+// source.address), so that both kinds of throttle bucket are consulted.
+func (s Scenario) Options() host.PluginOptions {
+	if s.Throttled {
+		return host.PluginOptions{Config: []byte(ThrottledConfig), VMs: 1, Properties: map[string]string{"source.address": "203.0.113.7:51234"}}
+	}
+	return host.PluginOptions{Config: []byte(Config), VMs: 1}
 }
 
 // SlowBatchDivisor divides the timing batch of Slow scenarios.
@@ -106,15 +118,15 @@ func request(method, path string, extra ...string) host.Headers {
 // Scenarios returns the per-request scenarios, each against Config.
 func Scenarios() []Scenario {
 	return []Scenario{
-		{"allow plaintext", request("GET", "/api/items?page=2", "authorization", Basic("alice", "alice-password")), allowed, false},
-		{"allow bcrypt (cached)", request("GET", "/api/items?page=2", "authorization", Basic("bob", "bob-password")), allowed, false},
-		{"allow plaintext, 4 KB cookie", request("GET", "/api/items?page=2", "cookie", Cookie4K, "authorization", Basic("alice", "alice-password")), allowed, false},
-		{"deny missing", request("GET", "/api/items?page=2"), unauthorized, false},
-		{"deny wrong password", request("GET", "/api/items?page=2", "authorization", Basic("alice", "not-her-password")), unauthorized, true},
-		{"deny forbidden", request("GET", "/admin/users", "authorization", Basic("carol", "carol-password")), forbidden, false},
-		{"gRPC deny", request("POST", "/helloworld.Greeter/SayHello", "content-type", "application/grpc", "te", "trailers"), Outcome{401, 16}, false},
-		{"exempt path", request("GET", "/healthz"), allowed, false},
-		{"no rule matches", request("GET", "/static/app.js"), allowed, false},
+		{Name: "allow plaintext", Request: request("GET", "/api/items?page=2", "authorization", Basic("alice", "alice-password")), Want: allowed},
+		{Name: "allow bcrypt (cached)", Request: request("GET", "/api/items?page=2", "authorization", Basic("bob", "bob-password")), Want: allowed},
+		{Name: "allow plaintext, 4 KB cookie", Request: request("GET", "/api/items?page=2", "cookie", Cookie4K, "authorization", Basic("alice", "alice-password")), Want: allowed},
+		{Name: "deny missing", Request: request("GET", "/api/items?page=2"), Want: unauthorized},
+		{Name: "deny wrong password", Request: request("GET", "/api/items?page=2", "authorization", Basic("alice", "not-her-password")), Want: unauthorized, Slow: true},
+		{Name: "deny forbidden", Request: request("GET", "/admin/users", "authorization", Basic("carol", "carol-password")), Want: forbidden},
+		{Name: "gRPC deny", Request: request("POST", "/helloworld.Greeter/SayHello", "content-type", "application/grpc", "te", "trailers"), Want: Outcome{401, 16}},
+		{Name: "exempt path", Request: request("GET", "/healthz"), Want: allowed},
+		{Name: "no rule matches", Request: request("GET", "/static/app.js"), Want: allowed},
 	}
 }
 
@@ -122,17 +134,11 @@ func Scenarios() []Scenario {
 var ThrottledConfig = strings.Replace(Config, `"realm": "bench",`,
 	`"realm": "bench", "throttle": {"max_failures": 10, "window_seconds": 60, "block_seconds": 300, "per": ["client", "user"]},`, 1)
 
-// ThrottledOptions loads ThrottledConfig into one VM whose host reports a client
-// address (Envoy's source.address), so that both kinds of bucket are consulted.
-func ThrottledOptions() host.PluginOptions {
-	return host.PluginOptions{Config: []byte(ThrottledConfig), VMs: 1, Properties: map[string]string{"source.address": "203.0.113.7:51234"}}
-}
-
-// Throttled is an allowed request under ThrottledOptions: before the password is
+// Throttled is an allowed request under ThrottledConfig: before the password is
 // checked the filter reads the client address and the client's and the user's
 // throttle buckets from shared data.
 func Throttled() Scenario {
-	return Scenario{Name: "allow plaintext, throttling on", Request: request("GET", "/api/items?page=2", "authorization", Basic("alice", "alice-password")), Want: allowed}
+	return Scenario{Name: "allow plaintext, throttling on", Request: request("GET", "/api/items?page=2", "authorization", Basic("alice", "alice-password")), Want: allowed, Throttled: true}
 }
 
 // Scale kinds: n rules, n hosts on one rule, or n users.

@@ -53,15 +53,11 @@ func main() {
 func run(module, name string, d time.Duration, pidFile string) error {
 	var sc *bench.Scenario
 	var names []string
-	opts := host.PluginOptions{Config: []byte(bench.Config), VMs: 1}
 	for _, s := range append(bench.Scenarios(), bench.Throttled()) {
 		names = append(names, strconv.Quote(s.Name))
 		if s.Name == name {
 			sc = &s
 		}
-	}
-	if sc != nil && sc.Name == bench.Throttled().Name {
-		opts = bench.ThrottledOptions()
 	}
 	if sc == nil {
 		return fmt.Errorf("unknown scenario %q; one of %s", name, strings.Join(names, ", "))
@@ -81,7 +77,7 @@ func run(module, name string, d time.Duration, pidFile string) error {
 		return err
 	}
 	defer rt.Close(ctx)
-	p, err := rt.NewPlugin(ctx, opts)
+	p, err := rt.NewPlugin(ctx, sc.Options())
 	if err != nil {
 		return err
 	}
