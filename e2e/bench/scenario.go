@@ -75,7 +75,7 @@ type Scenario struct {
 	// user, so a failed check runs a dummy bcrypt): such a scenario is timed with
 	// SlowBatchDivisor times fewer requests and left out of the mixed memory load.
 	Slow bool
-	// Throttled is set when the scenario runs with ThrottledOptions instead of Config.
+	// Throttled is set when the scenario runs with ThrottledConfig instead of Config.
 	Throttled bool
 }
 
