@@ -43,10 +43,7 @@ func TestUsersFromEnv(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := 0
-		if res.Local != nil {
-			got = res.Local.StatusCode
-		}
+		got := res.Status()
 		if got != tc.want {
 			t.Errorf("request %d: status %d, want %d", i, got, tc.want)
 		}

@@ -69,10 +69,7 @@ func TestHeaderBufferReuse(t *testing.T) {
 					if err != nil {
 						t.Fatalf("round %d, %s: %v", round, s.name, err)
 					}
-					got := 0
-					if res.Local != nil {
-						got = res.Local.StatusCode
-					}
+					got := res.Status()
 					if got != s.want {
 						t.Errorf("round %d, %s: status %d, want %d", round, s.name, got, s.want)
 					}
@@ -116,10 +113,7 @@ func TestHeaderCredentialsDoNotLinger(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := 0
-		if res.Local != nil {
-			got = res.Local.StatusCode
-		}
+		got := res.Status()
 		if got != c.want {
 			t.Fatalf("%s: status %d, want %d", c.name, got, c.want)
 		}

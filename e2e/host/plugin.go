@@ -184,6 +184,14 @@ type Result struct {
 	Upstream Headers     // the request headers after the filter's changes
 }
 
+// Status is the local reply's HTTP status, or 0 when the filter sent none.
+func (r Result) Status() int {
+	if r.Local == nil {
+		return 0
+	}
+	return r.Local.StatusCode
+}
+
 // Close stops every VM of the plugin.
 func (p *Plugin) Close(ctx context.Context) error {
 	p.mu.Lock()

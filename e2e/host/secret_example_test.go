@@ -118,10 +118,7 @@ func TestUsersFromSecretExample(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := 0
-		if res.Local != nil {
-			got = res.Local.StatusCode
-		}
+		got := res.Status()
 		if got != tc.want {
 			t.Errorf("%s/%s: status %d, want %d", tc.user, tc.pass, got, tc.want)
 		}
