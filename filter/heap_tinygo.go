@@ -33,10 +33,10 @@ func heapInUse() uint64 {
 // room for many times the policy, collections are rare enough that the average request
 // costs about what it costs with one user. Twice the policy was tried once requests
 // stopped copying their headers: it halves the memory of 10,000 users or hosts, but a
-// cached bcrypt check then cost 6-11% more with 10,000 users. Even a small policy's heap gains
-// from 512 KiB of room: each collection also scans the module's 140 KB of globals, and
-// with the half-empty 0.5 MiB heap TinyGo settles on, that added about 1 us to every
-// request. The memory benchmark (e2e/bench) shows the heap stays flat.
+// cached bcrypt check then cost 6-11% more with 10,000 users. Even a small policy's
+// heap gains from 512 KiB of room: each collection also scans the module's 140 KB of
+// globals, and with the half-empty 0.5 MiB heap TinyGo settles on, that added about
+// 1 us to every request. The memory benchmark (e2e/bench) shows the heap stays flat.
 //
 // The heap is grown directly rather than by allocating and dropping a large block: the
 // collector is conservative, and a stale copy of the block's address on the stack
