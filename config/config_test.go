@@ -389,3 +389,16 @@ func TestChallenge(t *testing.T) {
 		t.Errorf("default challenge %s", got)
 	}
 }
+
+// TestFieldListsFit: an object's allowed names must fit its value array, or fields
+// would ignore the names past maxFields.
+func TestFieldListsFit(t *testing.T) {
+	for name, list := range map[string][]string{
+		"top": topFields, "rule": ruleFields, "exemption": exemptionFields, "metadata check": checkFields,
+		"metadata_credentials": metadataCredentialFields, "throttle": throttleFields,
+	} {
+		if len(list) > maxFields {
+			t.Errorf("%s: %d allowed fields, object holds %d", name, len(list), maxFields)
+		}
+	}
+}

@@ -45,8 +45,8 @@ var throttleFields = []string{"max_failures", "window_seconds", "block_seconds",
 // throttleSettings parses the "throttle" object; nil on error (reported).
 func (ps *parser) throttleSettings(r gjson.Result) *Throttle {
 	const path = "throttle"
-	f, ok := ps.fields(path, r, throttleFields)
-	if !ok {
+	var f object
+	if !ps.fields(&f, path, r, throttleFields) {
 		return nil
 	}
 	t := &Throttle{
@@ -64,7 +64,7 @@ func (ps *parser) throttleSettings(r gjson.Result) *Throttle {
 		{"block_seconds", &t.BlockSeconds, 1, MaxThrottleSeconds},
 		{"buckets", &t.Buckets, 1, MaxThrottleBuckets},
 	} {
-		if v, ok := f[n.name]; ok {
+		if v, ok := f.get(n.name); ok {
 			if x, ok := ps.integer(field(path, n.name), v, n.lo, n.hi); ok {
 				*n.dst = x
 			} else {
@@ -72,7 +72,7 @@ func (ps *parser) throttleSettings(r gjson.Result) *Throttle {
 			}
 		}
 	}
-	if v, ok := f["per"]; ok {
+	if v, ok := f.get("per"); ok {
 		kinds, ok := ps.strs(field(path, "per"), v)
 		good = good && ok
 		t.PerClient, t.PerUser = false, false
