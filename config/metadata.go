@@ -2,7 +2,8 @@ package config
 
 import (
 	"regexp"
-	"strings"
+
+	"github.com/wasmauth/wasmauth/config/normalize"
 )
 
 type checkOp uint8
@@ -30,14 +31,21 @@ func (m *MetadataCheck) Name() string { return m.name }
 // Eval reports whether the request headers pass the check. present: the header
 // appears; absent: it does not; exact/prefix/regex: it appears exactly once
 // and its value matches (a repeated header fails: its meaning is ambiguous).
-// Regexes match the whole value.
+// Regexes match the whole value. Every check fails when the request also has
+// the header under another spelling of '-' and '_' (x_tenant for x-tenant):
+// backends that read both spellings as one header would see a value, or a
+// header, the check did not. Exact and prefix comparisons take time that
+// depends only on the lengths; regex checks are not meant for secrets.
 func (m *MetadataCheck) Eval(headers [][2]string) bool {
 	count := 0
 	value := ""
 	for i := range headers {
-		if headers[i][0] == m.name {
+		switch name := headers[i][0]; {
+		case name == m.name:
 			count++
 			value = headers[i][1]
+		case normalize.SameHeaderName(name, m.name):
+			return false
 		}
 	}
 	switch m.op {
@@ -53,7 +61,7 @@ func (m *MetadataCheck) Eval(headers [][2]string) bool {
 	case opExact:
 		return ctEqual(value, m.value)
 	case opPrefix:
-		return strings.HasPrefix(value, m.value)
+		return len(value) >= len(m.value) && ctEqual(value[:len(m.value)], m.value)
 	case opRegex:
 		return m.re.MatchString(value)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 
 	"github.com/wasmauth/wasmauth/auth"
+	"github.com/wasmauth/wasmauth/config/normalize"
 )
 
 // httpContext is one HTTP stream. It only ever looks at request headers: bodies and
@@ -110,7 +111,7 @@ func removeAll(headers [][2]string, name string) {
 // removeSpoofed removes every header whose name equals name once '_' is read as '-'.
 func removeSpoofed(headers [][2]string, name string) {
 	for i, kv := range headers {
-		if !sameHeaderName(kv[0], name) {
+		if !normalize.SameHeaderName(kv[0], name) {
 			continue
 		}
 		seen := false
@@ -124,26 +125,6 @@ func removeSpoofed(headers [][2]string, name string) {
 			removeAll(headers, kv[0])
 		}
 	}
-}
-
-// sameHeaderName compares lowercase header names, treating '_' and '-' as equal.
-func sameHeaderName(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if x == '_' {
-			x = '-'
-		}
-		if y == '_' {
-			y = '-'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 func removeHeader(name string) {

@@ -344,6 +344,29 @@ func HostChars(s string) bool {
 	return true
 }
 
+// SameHeaderName compares lowercase header names, reading '_' as '-': CGI, WSGI,
+// PHP and other backends that turn header names into variables (X_TENANT and
+// X-TENANT both become HTTP_X_TENANT) see the two spellings as one header, and
+// Envoy passes names with '_' through by default.
+func SameHeaderName(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x == '_' {
+			x = '-'
+		}
+		if y == '_' {
+			y = '-'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
 // IsToken reports whether s is a non-empty HTTP token (RFC 9110 tchar*), the
 // syntax of methods and header names.
 func IsToken(s string) bool {

@@ -6,8 +6,9 @@ import (
 )
 
 // HostileConfig protects /admin (alice only), everything on api.example.com and the
-// IPv6 literal [2001:db8::1] (any user), and writes to /data (alice only), with a
-// health-check exemption, user forwarding and credential stripping. HostileCases run
+// IPv6 literal [2001:db8::1] (any user), writes to /data (alice only) and /tenant
+// (any user, with metadata checks), with a health-check exemption, user forwarding
+// and credential stripping. HostileCases run
 // against it.
 const HostileConfig = `{
   "realm": "hostile",
@@ -18,7 +19,8 @@ const HostileConfig = `{
   "basic_auth_rules": [
     {"name": "admin", "prefix": "/admin", "allow": ["alice"]},
     {"name": "api", "hosts": ["api.example.com", "[2001:db8::1]"], "prefix": "/", "allow": ["*"]},
-    {"name": "write", "prefix": "/data", "request_methods": ["POST", "DELETE"], "allow": ["alice"]}
+    {"name": "write", "prefix": "/data", "request_methods": ["POST", "DELETE"], "allow": ["alice"]},
+    {"name": "tenant", "prefix": "/tenant", "allow": ["*"], "metadata": [{"name": "x-tenant", "exact": "acme"}, {"name": "x-debug", "absent": true}]}
   ],
   "exemptions": [{"exact": "/healthz", "request_methods": ["GET"]}],
   "metadata_credentials": {"username": "username", "password": "password"},
@@ -161,6 +163,11 @@ func HostileCases() []Case {
 		{Name: "method/64 KB", Request: get(strings.Repeat("POST", 16<<10), any, "/data"), Want: hostileBadRequest},
 
 		// Header tricks.
+		{Name: "header/checked header", Request: get("GET", any, "/tenant", "authorization", alice, "x-tenant", "acme"),
+			Want: Want{GRPCStatus: -1, Upstream: map[string]string{"x-wasmauth-user": "alice"}}},
+		{Name: "header/checked header with an underscore copy", Request: get("GET", any, "/tenant", "authorization", alice, "x-tenant", "acme", "x_tenant", "evil"), Want: hostileForbidden},
+		{Name: "header/checked header spelled with an underscore", Request: get("GET", any, "/tenant", "authorization", alice, "x_tenant", "acme"), Want: hostileForbidden},
+		{Name: "header/absent header spelled with an underscore", Request: get("GET", any, "/tenant", "authorization", alice, "x-tenant", "acme", "x_debug", "1"), Want: hostileForbidden},
 		{Name: "header/wrong password", Request: get("GET", any, "/admin", "authorization", wrong), Want: hostileUnauthorized},
 		{Name: "header/unknown user", Request: get("GET", any, "/admin", "authorization", Basic("mallory", "Mallory-Pw-99")), Want: hostileUnauthorized},
 		{Name: "header/user not allowed", Request: get("GET", any, "/admin", "authorization", Basic("bob", "bob-password")), Want: hostileForbidden},
