@@ -317,6 +317,53 @@ func TestHostlessAuthority(t *testing.T) {
 	}
 }
 
+// TestTrailingSlash: a rule's exact path also covers it with or without a trailing
+// slash, and a prefix ending in '/' also covers the path without it (backends serve
+// both spellings alike); exemptions stay exactly as written.
+func TestTrailingSlash(t *testing.T) {
+	d := NewDecider(policy(t, `{"basic_auth_rules":[
+		{"exact":"/admin","credentials":["a:b"]},
+		{"exact":"/console/","credentials":["a:b"]},
+		{"prefix":"/ops/","credentials":["a:b"]},
+		{"exact":"/e?x=1","credentials":["a:b"]},
+		{"exact":"/","hosts":["root.example.com"],"credentials":["a:b"]}],
+		"exemptions":[{"exact":"/health"}],
+		"default_action":"deny"}`))
+	rule := func(i int) want { return want{outcome: DenyUnauthenticated, status: 401, rule: i, reason: ReasonMissingCredentials} }
+	noRule := want{outcome: DenyUnmatched, status: 403, rule: -1, reason: ReasonNoRule}
+	exempt := want{outcome: Exempt, rule: -1, reason: ReasonExempt}
+	tests := []struct {
+		path string
+		w    want
+	}{
+		{"/admin", rule(0)},
+		{"/admin/", rule(0)},
+		{"/admin//", rule(0)},
+		{"/admin/;x", rule(0)},
+		{"//admin/", rule(0)},
+		{"/admin?q", rule(0)},
+		{"/admin/x", noRule},
+		{"/adminx", noRule},
+		{"/console/", rule(1)},
+		{"/console", rule(1)},
+		{"/console;x", rule(1)},
+		{"/ops/x", rule(2)},
+		{"/ops/", rule(2)},
+		{"/ops", rule(2)},
+		{"/opsx", noRule},
+		{"/e?x=1", rule(3)},
+		{"/e/?x=1", rule(3)},
+		{"/e/?x=2", noRule},
+		{"/health", exempt},
+		{"/health/", noRule},
+	}
+	for _, tt := range tests {
+		check(t, tt.path, d, req("GET", "h", tt.path), tt.w)
+	}
+	check(t, "root", d, req("GET", "root.example.com", "/"), rule(4))
+	check(t, "root elsewhere", d, req("GET", "other.example.com", "/"), noRule)
+}
+
 func TestQueryPatterns(t *testing.T) {
 	d := NewDecider(policy(t, `{"basic_auth_rules":[{"prefix":"/search?admin=","credentials":["a:b"]},{"exact":"/e?x=1","credentials":["a:b"]}]}`))
 	check(t, "query prefix", d, req("GET", "h", "//search?admin=1"), missing)

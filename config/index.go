@@ -32,6 +32,9 @@ type matcher struct {
 	pattern string   // normalised path pattern (may contain '?' and a raw query)
 	methods []string // nil = every method
 	never   bool     // a pattern no request can match (accepted for compatibility)
+	// slashAlike: the path pattern also covers its spelling with or without a
+	// trailing slash (rules only: exemptions stay as narrow as written).
+	slashAlike bool
 }
 
 // idLists maps keys to the ids of the matchers that use them: a Go map while the
@@ -142,12 +145,50 @@ type hostGroup struct {
 }
 
 func (g *hostGroup) add(m *matcher, id int32) {
-	if containsByte(m.pattern, '?') {
-		g.hasQuery = true
-		g.query.add(m.kind, m.pattern, id)
+	g.addPattern(m.kind, m.pattern, id)
+	if !m.slashAlike {
 		return
 	}
-	g.plain.add(m.kind, m.pattern, id)
+	// Many backends serve /admin/ as /admin (Express, Flask, Rails, Spring
+	// before 6) and /admin as /admin/: an exact rule covers both spellings, and
+	// a prefix rule ending in '/' also covers the path without that slash.
+	switch alt, ok := slashVariant(m.pattern); {
+	case !ok:
+	case m.kind == pathExact:
+		g.addPattern(pathExact, alt, id)
+	case m.kind == pathPrefix && len(alt) < len(m.pattern):
+		g.addPattern(pathExact, alt, id)
+	}
+}
+
+func (g *hostGroup) addPattern(kind pathKind, pattern string, id int32) {
+	if containsByte(pattern, '?') {
+		g.hasQuery = true
+		g.query.add(kind, pattern, id)
+		return
+	}
+	g.plain.add(kind, pattern, id)
+}
+
+// slashVariant returns pattern with its path part's trailing slash removed, or
+// added when it has none ("/a" and "/a/", "/a?x" and "/a/?x"); false for "/",
+// whose variant would be no path at all.
+func slashVariant(pattern string) (string, bool) {
+	path, query := pattern, ""
+	for i := 0; i < len(pattern); i++ {
+		if pattern[i] == '?' {
+			path, query = pattern[:i], pattern[i:]
+			break
+		}
+	}
+	switch {
+	case path == "" || path == "/":
+		return "", false
+	case path[len(path)-1] == '/':
+		return path[:len(path)-1] + query, true
+	default:
+		return path + "/" + query, true
+	}
 }
 
 func (g *hostGroup) freeze() {

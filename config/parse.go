@@ -673,6 +673,7 @@ func (ps *parser) rules(items jsonArray, users map[string]*Credential) []Rule {
 			names[r.name] = i
 		}
 		m, _ := ps.matcher(p, &f)
+		m.slashAlike = true
 		r.matcher = m
 		if v, ok := f.get("credentials"); ok {
 			if items, ok := ps.array(field(p, "credentials"), v); ok {

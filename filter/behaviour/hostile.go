@@ -6,9 +6,9 @@ import (
 )
 
 // HostileConfig protects /admin (alice only), everything on api.example.com and the
-// IPv6 literal [2001:db8::1] (any user), writes to /data (alice only) and /tenant
-// (any user, with metadata checks), with a health-check exemption, user forwarding
-// and credential stripping. HostileCases run
+// IPv6 literal [2001:db8::1] (any user), writes to /data (alice only), /tenant (any
+// user, with metadata checks) and exactly /console (alice only), with a health-check
+// exemption, user forwarding and credential stripping. HostileCases run
 // against it.
 const HostileConfig = `{
   "realm": "hostile",
@@ -20,7 +20,8 @@ const HostileConfig = `{
     {"name": "admin", "prefix": "/admin", "allow": ["alice"]},
     {"name": "api", "hosts": ["api.example.com", "[2001:db8::1]"], "prefix": "/", "allow": ["*"]},
     {"name": "write", "prefix": "/data", "request_methods": ["POST", "DELETE"], "allow": ["alice"]},
-    {"name": "tenant", "prefix": "/tenant", "allow": ["*"], "metadata": [{"name": "x-tenant", "exact": "acme"}, {"name": "x-debug", "absent": true}]}
+    {"name": "tenant", "prefix": "/tenant", "allow": ["*"], "metadata": [{"name": "x-tenant", "exact": "acme"}, {"name": "x-debug", "absent": true}]},
+    {"name": "console", "exact": "/console", "allow": ["alice"]}
   ],
   "exemptions": [{"exact": "/healthz", "request_methods": ["GET"]}],
   "metadata_credentials": {"username": "username", "password": "password"},
@@ -112,6 +113,8 @@ func HostileCases() []Case {
 		{Name: "path/asterisk with GET", Request: get("GET", any, "*"), Want: hostileBadRequest},
 		{Name: "path/64 KB under protected prefix", Request: get("GET", any, "/admin/"+big), Want: hostileUnauthorized},
 		{Name: "path/64 KB of slashes", Request: get("GET", any, strings.Repeat("/", 64<<10)+"admin"), Want: hostileUnauthorized},
+		{Name: "path/exact rule with a trailing slash", Request: get("GET", any, "/console/"), Want: hostileUnauthorized},
+		{Name: "path/exact rule with slashes and a parameter", Request: get("GET", any, "//console//;x"), Want: hostileUnauthorized},
 		{Name: "path/64 KB of dot-dots", Request: get("GET", any, strings.Repeat("/..", 20<<10)+"/admin"), Want: hostileBadRequest},
 
 		// Host tricks (api.example.com and [2001:db8::1] are protected everywhere).
