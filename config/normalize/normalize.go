@@ -23,6 +23,8 @@ var (
 	ErrEncodedDot     = errors.New("path contains a percent-encoded dot segment")
 	ErrDotParams      = errors.New("path contains a dot segment with ;parameters")
 	ErrDotSegment     = errors.New("path contains a dot segment (. or ..)")
+	ErrLookalikeDot   = errors.New("path contains a dot segment written with full-width or compatibility dots")
+	ErrLookalikeSlash = errors.New("path contains a full-width or compatibility form of '/', '\\' or '%'")
 )
 
 // Path normalises a raw request path (the HTTP/2 :path). It returns the
@@ -109,6 +111,9 @@ func Path(raw string) (path, query string, err error) {
 	if !utf8.Valid(buf) {
 		return "", "", ErrInvalidUTF8
 	}
+	if err := checkLookalikes(buf); err != nil {
+		return "", "", err
+	}
 	// Walk segments in place: out is a prefix of buf that never overtakes the reader.
 	out := buf[:0]
 	n := len(buf)
@@ -193,6 +198,49 @@ func checkSegments(raw string) error {
 			return ErrDotParams
 		}
 		return ErrDotSegment
+	}
+	return nil
+}
+
+// checkLookalikes refuses the characters that Unicode compatibility normalisation
+// (NFKC, which some backends apply to paths: IIS/.NET, some Python and Java
+// stacks) turns into '/', '\\' or '%', and segments it turns into "." or "..":
+// "/public/\uFF0E\uFF0E/admin" would reach /admin there. p is decoded, valid UTF-8.
+func checkLookalikes(p []byte) error {
+	// Per segment: dots counts '.' and its look-alikes in the segment's name (up
+	// to ";params"), lookalike says one was a look-alike, other that the name has
+	// anything else.
+	dots, lookalike, other, params := 0, false, false, false
+	for i := 0; i <= len(p); {
+		if i == len(p) || p[i] == '/' {
+			if lookalike && !other && dots <= 2 {
+				return ErrLookalikeDot
+			}
+			dots, lookalike, other, params = 0, false, false, false
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(p[i:])
+		i += n
+		switch r {
+		case '\uFF0F', '\uFE68', '\uFF3C', '\uFF05', '\uFE6A': // full-width and small '/', '\\', '%'
+			return ErrLookalikeSlash
+		}
+		switch {
+		case params:
+		case r == ';':
+			params = true
+		case r == '.':
+			dots++
+		case r == '\u2024' || r == '\uFE52' || r == '\uFF0E': // one dot leader, small and full-width full stop
+			dots++
+			lookalike = true
+		case r == '\u2025': // two dot leader
+			dots += 2
+			lookalike = true
+		default:
+			other = true
+		}
 	}
 	return nil
 }

@@ -85,6 +85,22 @@ func TestPath(t *testing.T) {
 		{"/a%ff", "", "", ErrInvalidUTF8},
 		{"/a\xff", "", "", ErrInvalidUTF8},
 		{"/a%C3", "", "", ErrInvalidUTF8},
+		// Compatibility forms that NFKC turns into '.', '/', '\\' or '%'.
+		{"/public/%EF%BC%8E%EF%BC%8E/admin", "", "", ErrLookalikeDot},
+		{"/public/\uFF0E\uFF0E/admin", "", "", ErrLookalikeDot},
+		{"/public/.\uFF0E/admin", "", "", ErrLookalikeDot},
+		{"/public/\uFF0E", "", "", ErrLookalikeDot},
+		{"/public/\u2025/admin", "", "", ErrLookalikeDot},
+		{"/public/\uFE52\u2024;x/admin", "", "", ErrLookalikeDot},
+		{"/public/\u2025./admin", "/public/\u2025./admin", "", nil}, // three dots: a name
+		{"/v1\uFF0E2/x", "/v1\uFF0E2/x", "", nil},
+		{"/public\uFF0F..\uFF0Fadmin", "", "", ErrLookalikeSlash},
+		{"/public%EF%BC%8F..%EF%BC%8Fadmin", "", "", ErrLookalikeSlash},
+		{"/a\uFF3Cb", "", "", ErrLookalikeSlash},
+		{"/a\uFE68b", "", "", ErrLookalikeSlash},
+		{"/a\uFF05%32e", "", "", ErrLookalikeSlash},
+		{"/a;x\uFF0F../b", "", "", ErrLookalikeSlash},
+		{"/\u3002/x", "/\u3002/x", "", nil}, // ideographic full stop: NFKC keeps it
 	}
 	for _, tt := range tests {
 		p, q, err := Path(tt.in)

@@ -115,6 +115,10 @@ func HostileCases() []Case {
 		{Name: "path/64 KB of slashes", Request: get("GET", any, strings.Repeat("/", 64<<10)+"admin"), Want: hostileUnauthorized},
 		{Name: "path/exact rule with a trailing slash", Request: get("GET", any, "/console/"), Want: hostileUnauthorized},
 		{Name: "path/exact rule with slashes and a parameter", Request: get("GET", any, "//console//;x"), Want: hostileUnauthorized},
+		{Name: "path/full-width dot-dot", Request: get("GET", any, "/public/\uFF0E\uFF0E/admin"), Want: hostileBadRequest},
+		{Name: "path/encoded full-width dot-dot", Request: get("GET", any, "/public/%EF%BC%8E%EF%BC%8E/admin"), Want: hostileBadRequest},
+		{Name: "path/two dot leader", Request: get("GET", any, "/public/\u2025/admin"), Want: hostileBadRequest},
+		{Name: "path/full-width slash", Request: get("GET", any, "/public\uFF0F..\uFF0Fadmin"), Want: hostileBadRequest},
 		{Name: "path/64 KB of dot-dots", Request: get("GET", any, strings.Repeat("/..", 20<<10)+"/admin"), Want: hostileBadRequest},
 
 		// Host tricks (api.example.com and [2001:db8::1] are protected everywhere).
