@@ -127,6 +127,41 @@ func removeSpoofed(headers [][2]string, name string) {
 	}
 }
 
+// withoutUserinfo returns an authority with any "userinfo@" replaced by "***@".
+func withoutUserinfo(authority string) string {
+	for i := len(authority) - 1; i >= 0; i-- {
+		if authority[i] == '@' {
+			return "***@" + authority[i+1:]
+		}
+	}
+	return authority
+}
+
+// withoutParams returns a path with every segment's ";params" removed.
+func withoutParams(path string) string {
+	i := 0
+	for i < len(path) && path[i] != ';' {
+		i++
+	}
+	if i == len(path) {
+		return path
+	}
+	out := make([]byte, 0, len(path))
+	skip := false
+	for j := 0; j < len(path); j++ {
+		switch c := path[j]; {
+		case c == '/':
+			skip = false
+		case c == ';':
+			skip = true
+		}
+		if !skip {
+			out = append(out, path[j])
+		}
+	}
+	return string(out)
+}
+
 func removeHeader(name string) {
 	if err := proxywasm.RemoveHttpRequestHeader(name); err != nil {
 		proxywasm.LogError("wasmauth: cannot remove " + name + ": " + err.Error())
@@ -161,8 +196,9 @@ func appendQuoted(b []byte, s, suffix string) []byte {
 }
 
 // logDenial writes one line per denial. It never contains a credential: the verdict's
-// reason and user name are safe by construction, the query string is dropped and
-// request fields are quoted so a hostile path cannot forge log lines. The line is built
+// reason and user name are safe by construction, the query string, ";params" (session
+// ids) and an authority's userinfo ("user:password@") are dropped, and request fields
+// are quoted so a hostile path cannot forge log lines. The line is built
 // in the plugin's reusable buffer: one allocation per denial instead of one per field.
 func (p *pluginContext) logDenial(r *auth.Request, v *auth.Verdict) {
 	path := r.Path
@@ -196,9 +232,9 @@ func (p *pluginContext) logDenial(r *auth.Request, v *auth.Verdict) {
 	b = append(b, " method="...)
 	b = appendTruncated(b, r.Method)
 	b = append(b, " host="...)
-	b = appendTruncated(b, r.Authority)
+	b = appendTruncated(b, withoutUserinfo(r.Authority))
 	b = append(b, " path="...)
-	b = appendTruncated(b, path)
+	b = appendTruncated(b, withoutParams(path))
 	if v.GRPC {
 		b = append(b, " grpc=true"...)
 	}

@@ -48,3 +48,29 @@ func truncatedForLog(s string) string {
 	}
 	return s
 }
+
+// TestLogRedaction: a denial log line never carries an authority's userinfo or a
+// path's ;params (a password in "user:pw@host", a session id in ";jsessionid=").
+func TestLogRedaction(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"api.example.com", "api.example.com"},
+		{"alice:pw@api.example.com", "***@api.example.com"},
+		{"a@b@api.example.com:443", "***@api.example.com:443"},
+		{"@", "***@"},
+	} {
+		if got := withoutUserinfo(tt.in); got != tt.want {
+			t.Errorf("withoutUserinfo(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	for _, tt := range []struct{ in, want string }{
+		{"/admin/x", "/admin/x"},
+		{"/admin;jsessionid=s3cret/x", "/admin/x"},
+		{"/a;x;y/b;z", "/a/b"},
+		{"/;x/a", "//a"},
+		{";x", ""},
+	} {
+		if got := withoutParams(tt.in); got != tt.want {
+			t.Errorf("withoutParams(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

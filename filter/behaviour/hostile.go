@@ -37,11 +37,14 @@ const HostilePassword = "Alice-Pw-7xq!"
 // run: the configured passwords, in clear and as sent.
 func HostileSecrets() []string {
 	return []string{
-		HostilePassword, "bob-password", "Wrong-Guess-42", "Mallory-Pw-99",
+		HostilePassword, "bob-password", "Wrong-Guess-42", "Mallory-Pw-99", hostileSessionID,
 		Basic("alice", HostilePassword)[6:], Basic("bob", "bob-password")[6:],
 		Basic("alice", "Wrong-Guess-42")[6:], Basic("mallory", "Mallory-Pw-99")[6:],
 	}
 }
+
+// hostileSessionID is a session id sent as a path parameter: logs must not carry it.
+const hostileSessionID = "Session-Id-31337"
 
 // Wants used by the hostile corpus.
 var (
@@ -115,6 +118,7 @@ func HostileCases() []Case {
 		{Name: "path/64 KB of slashes", Request: get("GET", any, strings.Repeat("/", 64<<10)+"admin"), Want: hostileUnauthorized},
 		{Name: "path/exact rule with a trailing slash", Request: get("GET", any, "/console/"), Want: hostileUnauthorized},
 		{Name: "path/exact rule with slashes and a parameter", Request: get("GET", any, "//console//;x"), Want: hostileUnauthorized},
+		{Name: "path/session id parameter", Request: get("GET", any, "/admin;jsessionid="+hostileSessionID), Want: hostileUnauthorized},
 		{Name: "path/full-width dot-dot", Request: get("GET", any, "/public/\uFF0E\uFF0E/admin"), Want: hostileBadRequest},
 		{Name: "path/encoded full-width dot-dot", Request: get("GET", any, "/public/%EF%BC%8E%EF%BC%8E/admin"), Want: hostileBadRequest},
 		{Name: "path/two dot leader", Request: get("GET", any, "/public/\u2025/admin"), Want: hostileBadRequest},
@@ -135,6 +139,7 @@ func HostileCases() []Case {
 		{Name: "host/port too long", Request: get("GET", api+":0000443", "/x"), Want: hostileBadRequest},
 		{Name: "host/two ports", Request: get("GET", api+":443:443", "/x"), Want: hostileBadRequest},
 		{Name: "host/userinfo", Request: get("GET", "user@"+api, "/x"), Want: hostileBadRequest},
+		{Name: "host/userinfo with password", Request: get("GET", "alice:"+HostilePassword+"@"+any, "/admin"), Want: hostileBadRequest},
 		{Name: "host/space", Request: get("GET", api+" ", "/x"), Want: hostileBadRequest},
 		{Name: "host/NUL", Request: get("GET", api+"\x00.evil", "/x"), Want: hostileBadRequest},
 		{Name: "host/IPv6 literal", Request: get("GET", "[2001:db8::1]", "/x"), Want: hostileUnauthorized},
