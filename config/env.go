@@ -34,12 +34,14 @@ func (ps *parser) usersFromEnv(r gjson.Result, users map[string]*Credential, fir
 		return
 	}
 	lineOf := map[string]int{}
+	entries := 0
 	for i, line := range strings.Split(value, "\n") {
 		n := i + 1
 		line = strings.TrimSpace(line)
 		if line == "" || line[0] == '#' {
 			continue
 		}
+		entries++
 		at := path + " (" + name + " line " + strconv.Itoa(n) + ")"
 		c, msg := ps.credential(line, false)
 		if c == nil {
@@ -56,6 +58,11 @@ func (ps *parser) usersFromEnv(r gjson.Result, users map[string]*Credential, fir
 		}
 		lineOf[c.user] = n
 		users[c.user] = c
+	}
+	if entries == 0 {
+		// Only comments and blank lines: refused like an empty value (a Secret
+		// whose users were all commented out is a mistake, not a user list).
+		ps.errf(path, "environment variable "+name+" has no user entries (only comments and blank lines)")
 	}
 }
 

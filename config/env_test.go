@@ -44,6 +44,7 @@ func TestUsersFromEnvErrors(t *testing.T) {
 	}{
 		{"not set", `{"users_from_env": "NOPE"}`, "", `users_from_env: environment variable NOPE is not set (give it to the VM with vmConfig.env)`},
 		{"empty", `{"users_from_env": "U"}`, " \n ", `users_from_env: environment variable U is empty`},
+		{"only comments", `{"users_from_env": "U"}`, "# rotated out\n\n  # alice:x\n", `users_from_env: environment variable U has no user entries (only comments and blank lines)`},
 		{"bad name", `{"users_from_env": "1X"}`, "", `users_from_env: "1X" is not an environment variable name`},
 		{"not a string", `{"users_from_env": 3}`, "", `users_from_env: must be a string, got number`},
 		{"duplicate of users", `{"users": ["x:1", "bob:2"], "users_from_env": "U"}`, "bob:" + hash, `users_from_env (U line 1): duplicate user "bob" (first at users[1])`},
