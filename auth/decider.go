@@ -29,6 +29,7 @@ type Decider struct {
 	cs      credState    // the current request's credentials (a field: no allocation)
 	nmemo   int
 	slow0   uint64 // stats.SlowVerifications when the request's rules began
+	spent   uint64 // the Work of the slow verifications run since the rules began
 	stats   Stats
 	thr     Throttle
 }
@@ -154,6 +155,7 @@ func (d *Decider) Decide(r *Request) Verdict {
 
 	d.nmemo = 0
 	d.slow0 = d.stats.SlowVerifications
+	d.spent = 0
 	defer d.wipe() // also leaves d.cs empty for the next request
 	return d.decideRules(r, &facts, v)
 }
@@ -271,13 +273,14 @@ func (d *Decider) failure(r *Request, cs *credState) {
 	}
 }
 
-// evenOutFailure makes a wrong password for a user with a fast entry (plaintext,
-// {SHA}) cost what an unknown user costs when the policy also holds slow hashes
-// (the dummy is then the slowest): otherwise timing would tell the user names with
-// fast entries from unknown ones. Successful checks stay fast; a request that
-// already ran a slow verification is left alone.
+// evenOutFailure makes a wrong password for a user whose entries are cheaper than
+// the dummy (plaintext, {SHA}, a bcrypt cost below the policy's highest) cost at
+// least what an unknown user costs when the policy holds slow hashes (the dummy is
+// then the slowest): otherwise timing would tell those user names from unknown
+// ones. Successful checks stay fast; a request whose slow verifications already
+// cost as much as the dummy is left alone.
 func (d *Decider) evenOutFailure(pwd []byte) {
-	if d.stats.SlowVerifications == d.slow0 && d.p.Dummy().Slow() {
+	if dummy := d.p.Dummy(); dummy.Slow() && d.spent < dummy.Work() {
 		d.burnDummy(pwd)
 	}
 }
@@ -288,6 +291,7 @@ func (d *Decider) burnDummy(pwd []byte) {
 	dummy := d.p.Dummy()
 	if dummy.Slow() {
 		d.stats.SlowVerifications++
+		d.spent += dummy.Work()
 	}
 	dummy.Verify(pwd)
 }
@@ -321,6 +325,7 @@ func (d *Decider) verifyUncached(c *config.Credential, user, pwd []byte) bool {
 		}
 	}
 	d.stats.SlowVerifications++
+	d.spent += c.Work()
 	if !c.Verify(pwd) {
 		return false
 	}

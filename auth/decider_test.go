@@ -329,7 +329,9 @@ func TestTrailingSlash(t *testing.T) {
 		{"exact":"/","hosts":["root.example.com"],"credentials":["a:b"]}],
 		"exemptions":[{"exact":"/health"}],
 		"default_action":"deny"}`))
-	rule := func(i int) want { return want{outcome: DenyUnauthenticated, status: 401, rule: i, reason: ReasonMissingCredentials} }
+	rule := func(i int) want {
+		return want{outcome: DenyUnauthenticated, status: 401, rule: i, reason: ReasonMissingCredentials}
+	}
 	noRule := want{outcome: DenyUnmatched, status: 403, rule: -1, reason: ReasonNoRule}
 	exempt := want{outcome: Exempt, rule: -1, reason: ReasonExempt}
 	tests := []struct {
@@ -460,6 +462,9 @@ func TestFailuresCostAlike(t *testing.T) {
 	mixed := `{"users":["alice:a","carol:{SHA}6AmmEmsKtsv6+J5s0L3RlKaAk3g=","` + bob + `"],
 		"basic_auth_rules":[{"prefix":"/","allow":["*"],"credentials":["dave:d"]}]}`
 	fast := `{"users":["alice:a"],"basic_auth_rules":[{"prefix":"/","allow":["*"],"credentials":["dave:d"]}]}`
+	costs := `{"users":["cheap:$2y$04$5LgUsVgGKkxPQMlzcZ4wBuzM35/LiAr3uABFryC2oPUff2H22wGe.",
+		"dear:$2y$06$/O1nPioBKoW3WXcojhzRKelomRNec7ITPRPAvKcACCE6usX0ERRa2"],
+		"basic_auth_rules":[{"prefix":"/","allow":["*"]}]}`
 	for _, tt := range []struct {
 		name, config, creds string
 		slow                uint64
@@ -473,6 +478,11 @@ func TestFailuresCostAlike(t *testing.T) {
 		{"rule credential, right password", mixed, "dave:d", 0},
 		{"fast policy, wrong password", fast, "alice:x", 0},
 		{"fast policy, unknown user", fast, "mallory:x", 0},
+		// bcrypt cost 4 beside cost 6: the dummy is the cost-6 entry.
+		{"cheaper bcrypt user, wrong password", costs, "cheap:x", 2},
+		{"dearest bcrypt user, wrong password", costs, "dear:x", 1},
+		{"unknown user among bcrypt costs", costs, "mallory:x", 1},
+		{"cheaper bcrypt user, right password", costs, "cheap:c", 1},
 	} {
 		d := NewDecider(policy(t, tt.config))
 		d.Decide(req("GET", "h", "/x", "authorization", basic(tt.creds)))

@@ -251,6 +251,10 @@ func equalSecret(secret, given []byte) bool {
 	return subtle.ConstantTimeByteEq(diff, 0)&subtle.ConstantTimeEq(int32(len(given)), int32(len(secret))) == 1
 }
 
+// Work estimates the relative cost of verifying a password against c: 0 for
+// plaintext, comparable across hash kinds otherwise (see htpasswd.Hash.Work).
+func (c *Credential) Work() uint64 { return c.work() }
+
 func (c *Credential) work() uint64 {
 	if c.hash == nil {
 		return 0
