@@ -49,6 +49,7 @@ type Policy struct {
 	exemptIdx     *index
 	users         map[string]*Credential // during parsing; then frozen into userTab
 	userTab       strMap[*Credential]
+	names         strMap[bool] // every configured user name: userTab's and every rule's own
 	defaultAction Action
 	forwardUser   string
 	strip         bool
@@ -141,6 +142,12 @@ func (p *Policy) HasMatchers() bool { return len(p.rules) > 0 || len(p.exemptIdx
 // User returns the top-level user entry with this name, or nil. The name is a
 // byte slice, as decoded from a request; the lookup does not allocate.
 func (p *Policy) User(name []byte) *Credential { c, _ := p.userTab.getBytes(name); return c }
+
+// KnownUser reports whether name is a configured user name: one of users,
+// users_from_env or any rule's own credentials (whichever rule). Names compare
+// exactly, as the credential lookups do; the lookup does not allocate and costs
+// about the same for known and unknown names (one hash of the name, a probe).
+func (p *Policy) KnownUser(name []byte) bool { _, ok := p.names.getBytes(name); return ok }
 
 // Dummy returns the most expensive credential in the policy (or a plaintext
 // stand-in): checking an unknown user's password against it costs about what

@@ -402,3 +402,52 @@ func TestFieldListsFit(t *testing.T) {
 		}
 	}
 }
+
+// TestKnownUser: the configured user names are those of users, users_from_env and
+// every rule's own credentials, compared exactly; a name only an allow list mentions
+// (an environment user this VM cannot see) is not one.
+func TestKnownUser(t *testing.T) {
+	const cfg = `{"users": ["alice:a"], "users_from_env": "WASMAUTH_USERS",
+		"basic_auth_rules": [
+			{"prefix": "/a", "allow": ["alice", "bob", "zed"]},
+			{"prefix": "/r", "credentials": ["rita:r", "rita:r2"]},
+			{"prefix": "/s", "credentials": ["sam:s", "alice:other"]}]}`
+	env := envOf(map[string]string{"WASMAUTH_USERS": "bob:b\nzed:z"})
+	online, err := ParseWithEnv([]byte(cfg), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offline, err := Parse([]byte(cfg)) // the environment is not read: bob and zed are unseen
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name            string
+		online, offline bool
+	}{
+		{"alice", true, true}, // users (and a rule's credentials)
+		{"bob", true, false},  // users_from_env
+		{"zed", true, false},
+		{"rita", true, true}, // a rule's own credentials only
+		{"sam", true, true},
+		{"mallory", false, false},
+		{"Alice", false, false}, // exact comparison
+		{"alic", false, false},
+		{"alice ", false, false},
+		{"", false, false},
+	} {
+		if got := online.KnownUser([]byte(tt.name)); got != tt.online {
+			t.Errorf("KnownUser(%q) = %v, want %v", tt.name, got, tt.online)
+		}
+		if got := offline.KnownUser([]byte(tt.name)); got != tt.offline {
+			t.Errorf("without the environment: KnownUser(%q) = %v, want %v", tt.name, got, tt.offline)
+		}
+	}
+	empty, err := Parse([]byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if empty.KnownUser([]byte("alice")) || empty.KnownUser(nil) {
+		t.Error("a policy without users knows a user")
+	}
+}

@@ -1068,12 +1068,20 @@ func (ps *parser) metadataChecks(path string, v gjson.Result) []MetadataCheck {
 }
 
 func (pol *Policy) freeze() {
+	names := make(map[string]bool, len(pol.users))
+	for n := range pol.users {
+		names[n] = true
+	}
 	pol.userTab = newStrMap(pol.users)
 	pol.users = nil
 	for i := range pol.rules {
 		r := &pol.rules[i]
+		for n := range r.byUser {
+			names[n] = true
+		}
 		r.creds = newStrMap(r.byUser)
 		r.allowed = newStrMap(r.allow)
 		r.byUser, r.allow = nil, nil
 	}
+	pol.names = newStrMap(names)
 }
