@@ -36,12 +36,19 @@ type Decider struct {
 
 // Throttle limits authentication attempts (package auth/throttle implements it
 // over proxy-wasm shared data).
+//
+// user is the name the request carries (empty: none, or malformed credentials)
+// and configured reports whether the policy has a user of that name
+// (config.Policy.KnownUser). Only a configured user may be counted and blocked
+// per user: an unknown name can never succeed, and counting it would let anyone
+// reach real users' counters with made-up names. An implementation should spend
+// about the same time on both, so that timing does not tell them apart.
 type Throttle interface {
 	// Blocked returns for how many more seconds attempts from client or for user
-	// are refused; 0 when they are not. client or user may be empty (unknown).
-	Blocked(client string, user []byte) int
+	// are refused; 0 when they are not. client may be empty (unknown).
+	Blocked(client string, user []byte, configured bool) int
 	// Failure records one failed authentication.
-	Failure(client string, user []byte)
+	Failure(client string, user []byte, configured bool)
 }
 
 // SetThrottle makes the Decider consult t before verifying credentials and
@@ -87,6 +94,7 @@ type credState struct {
 	present   bool // some credential was sent
 	valid     bool // it parsed
 	user, pwd []byte
+	known     bool // user is a configured user name (set when the throttle is consulted)
 	throttled bool // the throttle was consulted for this request
 	retry     int  // seconds to wait, when throttled
 }
@@ -221,8 +229,9 @@ func (d *Decider) authenticate(rule *config.Rule, r *Request, facts *headerFacts
 		var user []byte
 		if cs.present && cs.valid {
 			user = cs.user
+			cs.known = d.p.KnownUser(user)
 		}
-		if s := d.thr.Blocked(r.Client, user); s > 0 {
+		if s := d.thr.Blocked(r.Client, user, cs.known); s > 0 {
 			cs.retry = s
 			d.stats.Throttled++
 			return "", DenyThrottled, ReasonThrottled
@@ -234,7 +243,7 @@ func (d *Decider) authenticate(rule *config.Rule, r *Request, facts *headerFacts
 	if !cs.valid {
 		d.burnDummy(cs.pwd) // a malformed value costs what a wrong password costs
 		if d.thr != nil {
-			d.thr.Failure(r.Client, nil)
+			d.thr.Failure(r.Client, nil, false)
 		}
 		return "", DenyUnauthenticated, ReasonMalformedCredentials
 	}
@@ -266,10 +275,12 @@ func (d *Decider) authenticate(rule *config.Rule, r *Request, facts *headerFacts
 	return "", DenyUnauthenticated, ReasonBadCredentials
 }
 
-// failure reports a wrong password (or unknown user) to the throttle.
+// failure reports a wrong password (or unknown user) to the throttle, which
+// counts it per user only when the name is configured (cs.known, set before any
+// verification when the throttle was consulted).
 func (d *Decider) failure(r *Request, cs *credState) {
 	if d.thr != nil {
-		d.thr.Failure(r.Client, cs.user)
+		d.thr.Failure(r.Client, cs.user, cs.known)
 	}
 }
 

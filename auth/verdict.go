@@ -42,8 +42,9 @@
 //
 // With a Throttle (Decider.SetThrottle), a request that reaches authentication
 // is first checked against it: a blocked client address (Request.Client) or
-// user name gets 429 before any password is verified, and every wrong password
-// or malformed credential is reported to it as a failure. Missing credentials
+// configured user gets 429 before any password is verified, and every wrong
+// password or malformed credential is reported to it as a failure (per user only
+// when the name is a configured one: see Throttle). Missing credentials
 // (a browser's first request) and authenticated users that a rule does not
 // allow are not failures.
 package auth

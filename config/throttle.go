@@ -8,16 +8,18 @@ import (
 
 // Throttle configures brute-force throttling (pluginConfig "throttle"): after
 // MaxFailures failed authentications within WindowSeconds from one client
-// address (PerClient) or for one user name (PerUser), further attempts are
-// refused with 429 for BlockSeconds. Counters live in Buckets hashed slots per
-// kind, so their memory is bounded whatever the traffic.
+// address (PerClient) or for one configured user (PerUser), further attempts are
+// refused with 429 for BlockSeconds. Failures for user names the policy does not
+// configure count per client only. Client addresses are counted in Buckets hashed
+// slots, each configured user in a counter of its own, so memory is bounded
+// whatever the traffic.
 type Throttle struct {
 	MaxFailures   int
 	WindowSeconds int
 	BlockSeconds  int
 	PerClient     bool
 	PerUser       bool
-	Buckets       int
+	Buckets       int // client-address counters; unused without PerClient
 }
 
 // Throttle defaults and limits.

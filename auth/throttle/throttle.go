@@ -1,16 +1,31 @@
-// Package throttle counts failed authentications per client address and per user
-// name and blocks further attempts for a cool-down once a limit is reached.
+// Package throttle counts failed authentications per client address and per
+// configured user and blocks further attempts for a cool-down once a limit is
+// reached.
 //
 // Counters live in a Store shared by every VM of the gateway (proxy-wasm shared
-// data, which has compare-and-swap but no delete), so memory is bounded by design:
-// each kind (client, user) has a fixed number of buckets, and an identifier is
-// mapped to a bucket by SHA-256 under a random salt that the first VM stores in the
-// Store. Without the salt, an attacker cannot pick identifiers that collide with a
-// victim's bucket. Distinct identifiers may still share a bucket (and its count):
-// more buckets make that rarer.
+// data, which has compare-and-swap but no delete), so the number of keys must be
+// bounded whatever the traffic:
 //
-// Counting is a fixed window per bucket: the first failure opens a window of
-// WindowSeconds; reaching MaxFailures within it blocks the bucket for
+//   - Client addresses are unbounded: each is mapped to one of Buckets counters by
+//     SHA-256 under a random salt that the first VM stores in the Store. Without
+//     the salt, an attacker cannot pick addresses that collide with a victim's
+//     bucket. Distinct clients may still share a bucket (and its count): more
+//     buckets make that rarer.
+//   - User names count only when the policy configures them (the caller says
+//     which), and each configured user has a counter of its own, keyed by 128 bits
+//     of SHA-256 of the exact name under the salt: no two configured users share
+//     one. A name nobody configured is counted per client only. It can never
+//     succeed, so a counter would protect nothing; and if made-up names had
+//     counters in a fixed set of buckets, anyone could fill them all and lock out
+//     every real user without knowing a single name.
+//
+// A namespace thus holds at most Buckets + (configured user names) counters, plus
+// one decoy key: so that timing does not tell configured names from others, a
+// request naming an unknown user hashes the name and reads (and, on failure,
+// rewrites) the decoy as it would its own counter. The decoy is never counted.
+//
+// Counting is a fixed window per counter: the first failure opens a window of
+// WindowSeconds; reaching MaxFailures within it blocks the counter for
 // BlockSeconds. Attempts refused while blocked are not counted (a block never
 // extends itself), and successful logins do not reset anything.
 //
@@ -22,6 +37,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"net/netip"
 	"strconv"
@@ -60,6 +76,7 @@ type Limiter struct {
 	store  Store
 	now    func() int64 // milliseconds
 	prefix string
+	decoy  string // the key unknown user names read and write instead of a counter
 	buf    []byte // the client key of the current request
 	hashIn []byte // salt, kind and identifier being hashed
 	key    []byte // the bucket key being built
@@ -76,6 +93,7 @@ func New(cfg config.Throttle, store Store, namespace string, now func() int64) (
 		return nil, errors.New("throttle: invalid settings")
 	}
 	l := &Limiter{cfg: cfg, store: store, now: now, prefix: "wasmauth.throttle/" + namespace + "/"}
+	l.decoy = l.prefix + "u/unknown" // not hexadecimal: no user's key
 	if _, err := l.salt(); err != nil {
 		return nil, err
 	}
@@ -108,16 +126,19 @@ func (l *Limiter) salt() ([]byte, error) {
 }
 
 // Blocked returns for how many more seconds attempts from client, or for user,
-// are refused (0: not blocked). Empty identifiers (unknown client, no user name)
-// and kinds not configured are not checked.
-func (l *Limiter) Blocked(client string, user []byte) int {
+// are refused (0: not blocked). user is the name the request carries and
+// configured whether the policy has a user of that name: only a configured user
+// has a counter, an unknown name is subject to the client's alone. Empty
+// identifiers (unknown client, no user name) and kinds not configured are not
+// checked.
+func (l *Limiter) Blocked(client string, user []byte, configured bool) int {
 	salt, err := l.salt()
 	if err != nil {
 		return 0
 	}
 	now := l.now()
 	var until int64
-	keys := l.keys(salt, client, user)
+	keys := l.keys(salt, client, user, configured)
 	for _, k := range keys.list() {
 		v, _, err := l.store.Get(k)
 		if err != nil {
@@ -127,21 +148,28 @@ func (l *Limiter) Blocked(client string, user []byte) int {
 			until = b.blockedUntil
 		}
 	}
+	if keys.decoy != "" {
+		_, _, _ = l.store.Get(keys.decoy) // the read a counter costs; the value is not used
+	}
 	if until <= now {
 		return 0
 	}
 	return int((until - now + 999) / 1000)
 }
 
-// Failure records one failed authentication for client and user.
-func (l *Limiter) Failure(client string, user []byte) {
+// Failure records one failed authentication from client for user (configured as
+// for Blocked).
+func (l *Limiter) Failure(client string, user []byte, configured bool) {
 	salt, err := l.salt()
 	if err != nil {
 		return
 	}
-	keys := l.keys(salt, client, user)
+	keys := l.keys(salt, client, user, configured)
 	for _, k := range keys.list() {
 		l.fail(k)
+	}
+	if keys.decoy != "" {
+		l.touch(keys.decoy)
 	}
 }
 
@@ -173,44 +201,86 @@ func (l *Limiter) fail(key string) {
 	}
 }
 
-// bucketKeys are the bucket keys of one request: at most one per kind.
+// touch does to the decoy what fail does to a counter that is not blocked (a Get,
+// then a compare-and-swap Set of a counter-sized value) and leaves it an empty
+// counter. A conflict is not retried: nothing depends on the value.
+func (l *Limiter) touch(key string) {
+	_, cas, err := l.store.Get(key)
+	if err != nil && err != ErrNotFound {
+		return
+	}
+	var out [bucketLen]byte
+	_ = l.store.Set(key, bucket{}.encode(out[:]), cas)
+}
+
+// bucketKeys are the Store keys of one request: its counters (at most one per
+// kind) and, for a user name that is not configured, the decoy.
 type bucketKeys struct {
-	key [2]string
-	n   int
+	key   [2]string
+	n     int
+	decoy string
 }
 
 func (k *bucketKeys) list() []string { return k.key[:k.n] }
 
-// keys returns the bucket keys for the configured kinds with non-empty identifiers.
+// keys returns the keys for the configured kinds with non-empty identifiers.
 // (Built without a slice, a []byte conversion or string concatenations: under
 // TinyGo each of those allocates, and this runs on every request that reaches
 // authentication.)
-func (l *Limiter) keys(salt []byte, client string, user []byte) bucketKeys {
+func (l *Limiter) keys(salt []byte, client string, user []byte, configured bool) bucketKeys {
 	var out bucketKeys
 	if l.cfg.PerClient && client != "" {
 		l.buf = append(l.buf[:0], ClientKey(client)...)
-		out.key[out.n] = l.bucketKey(salt, 'c', l.buf)
+		out.key[out.n] = l.clientKey(salt, l.buf)
 		out.n++
 	}
 	if l.cfg.PerUser && len(user) > 0 {
-		out.key[out.n] = l.bucketKey(salt, 'u', user)
-		out.n++
+		// Built for every name, so that an unknown one costs what a configured one
+		// does; only a configured user's is used.
+		k := l.userKey(salt, user)
+		if configured {
+			out.key[out.n] = k
+			out.n++
+		} else {
+			out.decoy = l.decoy
+		}
 	}
 	return out
 }
 
-// bucketKey returns the key of id's bucket.
-func (l *Limiter) bucketKey(salt []byte, kind byte, id []byte) string {
+// clientKey returns the key of the client bucket that addr is counted in: one of
+// Buckets.
+func (l *Limiter) clientKey(salt, addr []byte) string {
+	sum := l.sum(salt, 'c', addr)
+	idx := binary.BigEndian.Uint64(sum[:8]) % uint64(l.cfg.Buckets)
+	l.key = append(l.key[:0], l.prefix...)
+	l.key = append(l.key, 'c', '/')
+	l.key = strconv.AppendUint(l.key, idx, 10)
+	return string(l.key)
+}
+
+// userKey returns the key of the user's own counter: the first 128 bits of the
+// salted SHA-256 of the exact name, in hexadecimal. Two names share a key with
+// probability 2^-128, and the key does not show the name.
+func (l *Limiter) userKey(salt, name []byte) string {
+	sum := l.sum(salt, 'u', name)
+	l.key = append(l.key[:0], l.prefix...)
+	l.key = append(l.key, 'u', '/')
+	l.key = hex.AppendEncode(l.key, sum[:userKeyBytes])
+	return string(l.key)
+}
+
+// userKeyBytes is how much of the hash names a user's counter.
+const userKeyBytes = 16
+
+// sum hashes the salt, the kind and the identifier (kept apart by a zero byte).
+func (l *Limiter) sum(salt []byte, kind byte, id []byte) [sha256.Size]byte {
 	l.hashIn = append(l.hashIn[:0], salt...)
 	l.hashIn = append(l.hashIn, kind, 0)
 	l.hashIn = append(l.hashIn, id...)
 	sum := sha256.Sum256(l.hashIn)
 	clear(l.hashIn) // it held a user name
-	idx := binary.BigEndian.Uint64(sum[:8]) % uint64(l.cfg.Buckets)
-	l.key = append(l.key[:0], l.prefix...)
-	l.key = append(l.key, kind, '/')
-	l.key = strconv.AppendUint(l.key, idx, 10)
-	return string(l.key)
+	return sum
 }
 
 // CASRetries returns how many compare-and-swap conflicts were retried.
