@@ -94,6 +94,96 @@ func TestThrottle(t *testing.T) {
 	})
 }
 
+// madeUpNamesConfig counts per user only, in a single bucket: before configured users
+// had counters of their own, three failures for any names blocked every user.
+const madeUpNamesConfig = `{
+  "realm": "thr",
+  "users": ["alice:Alice-Thr-Pw1", "bob:Bob-Thr-Pw2"],
+  "basic_auth_rules": [{"name": "admin", "prefix": "/admin", "allow": ["*"]},
+                       {"name": "carol", "prefix": "/carol", "credentials": ["carol:Carol-Thr-Pw3"]}],
+  "throttle": {"max_failures": 3, "window_seconds": 60, "block_seconds": 120, "per": ["user"], "buckets": 1}
+}`
+
+// TestThrottleMadeUpNames: failures for user names nobody configured count against no
+// user, so an attacker who knows no name cannot lock anyone out; a configured user's
+// failures block that user alone (natively and in the compiled module).
+func TestThrottleMadeUpNames(t *testing.T) {
+	vmTest(t, func(t *testing.T, vm types.VMContext) {
+		host, status := newHost(t, vm, madeUpNamesConfig)
+		if status != types.OnPluginStartStatusOK {
+			t.Fatalf("plugin refused to start: %v", host.GetCriticalLogs())
+		}
+		const attacker, user = "192.0.2.10:40000", "198.51.100.20:5000"
+		// send returns the reply status, 0 when the request continued.
+		send := func(client, path, name, password string) int {
+			t.Helper()
+			if err := host.SetProperty([]string{"source", "address"}, []byte(client)); err != nil {
+				t.Fatal(err)
+			}
+			h := [][2]string{{":method", "GET"}, {":authority", "thr.example.com"}, {":path", path},
+				{"authorization", behaviour.Basic(name, password)}}
+			id := host.InitializeHttpContext()
+			host.CallOnRequestHeaders(id, h, false)
+			r := host.GetSentLocalResponse(id)
+			host.CompleteHttpContext(id)
+			if r == nil {
+				return 0
+			}
+			return int(r.StatusCode)
+		}
+		logins := []struct{ path, name, password string }{
+			{"/admin/x", "alice", "Alice-Thr-Pw1"},
+			{"/admin/x", "bob", "Bob-Thr-Pw2"},
+			{"/carol/x", "carol", "Carol-Thr-Pw3"}, // a rule's own credentials
+		}
+		for _, tt := range []struct {
+			name    string
+			path    string
+			user    string
+			times   int
+			blocked string // the configured user blocked afterwards ("" for none)
+		}{
+			{"made-up names", "/admin/x", "made-up-", 60, ""},
+			{"made-up names on the credentials rule", "/carol/x", "made-up-carol-", 10, ""},
+			{"names differing from configured ones", "/admin/x", "Alice", 5, ""},
+			{"wrong passwords for bob", "/admin/x", "bob", 3, "bob"},
+		} {
+			for i := 0; i < tt.times; i++ {
+				name := tt.user
+				if strings.HasSuffix(name, "-") {
+					name += strconv.Itoa(i)
+				}
+				if s := send(attacker, tt.path, name, "guess-"+strconv.Itoa(i)); s != 401 {
+					t.Fatalf("%s: failure %d answered %d, want 401", tt.name, i, s)
+				}
+			}
+			for _, l := range logins {
+				want := 0
+				if l.name == tt.blocked {
+					want = 429
+				}
+				for _, client := range []string{user, attacker} {
+					if s := send(client, l.path, l.name, l.password); s != want {
+						t.Errorf("after %s: %s from %s answered %d, want %d", tt.name, l.name, client, s, want)
+					}
+				}
+			}
+		}
+		if got, _ := host.GetCounterMetric("wasmauth.denied_throttled"); got != 2 {
+			t.Errorf("wasmauth.denied_throttled = %d, want 2", got)
+		}
+		var logs []string
+		for _, get := range []func() []string{host.GetTraceLogs, host.GetDebugLogs, host.GetInfoLogs, host.GetWarnLogs, host.GetErrorLogs, host.GetCriticalLogs} {
+			logs = append(logs, get()...)
+		}
+		for _, l := range logs {
+			if strings.Contains(l, "made-up") || strings.Contains(l, "guess-") || strings.Contains(l, "Thr-Pw") {
+				t.Errorf("log line names a failed user or a password: %s", l)
+			}
+		}
+	})
+}
+
 func TestThrottleInvalidConfigRefusesToStart(t *testing.T) {
 	vmTest(t, func(t *testing.T, vm types.VMContext) {
 		host, status := newHost(t, vm, `{"throttle": {"per": ["ip"]}}`)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -136,6 +137,9 @@ func (r *Runtime) Metrics() []Metric { return r.metrics.all() }
 // SharedData returns the value and CAS of a shared-data key.
 func (r *Runtime) SharedData(key string) ([]byte, uint32, bool) { return r.shared.get(key) }
 
+// SharedDataKeys returns every shared-data key, sorted.
+func (r *Runtime) SharedDataKeys() []string { return r.shared.keys() }
+
 // SetSharedData sets a shared-data key with Envoy's CAS semantics (cas 0 = unconditional).
 func (r *Runtime) SetSharedData(key string, value []byte, cas uint32) Status {
 	return r.shared.set(key, value, cas)
@@ -160,6 +164,17 @@ func (s *sharedStore) get(key string) ([]byte, uint32, bool) {
 	defer s.mu.Unlock()
 	v, ok := s.data[key]
 	return v.value, v.cas, ok
+}
+
+func (s *sharedStore) keys() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.data))
+	for k := range s.data {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (s *sharedStore) set(key string, value []byte, cas uint32) Status {
