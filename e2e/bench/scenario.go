@@ -135,8 +135,8 @@ var ThrottledConfig = strings.Replace(Config, `"realm": "bench",`,
 	`"realm": "bench", "throttle": {"max_failures": 10, "window_seconds": 60, "block_seconds": 300, "per": ["client", "user"]},`, 1)
 
 // Throttled is an allowed request under ThrottledConfig: before the password is
-// checked the filter reads the client address and the client's and the user's
-// throttle buckets from shared data.
+// checked the filter reads the client address, the client's bucket and the (configured)
+// user's own counter from shared data.
 func Throttled() Scenario {
 	return Scenario{Name: "allow plaintext, throttling on", Request: request("GET", "/api/items?page=2", "authorization", Basic("alice", "alice-password")), Want: allowed, Throttled: true}
 }
