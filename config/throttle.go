@@ -101,5 +101,8 @@ func (ps *parser) throttleSettings(r gjson.Result) *Throttle {
 	if !good {
 		return nil
 	}
+	if _, set := f.get("buckets"); set && !t.PerClient {
+		ps.warnf(field(path, "buckets"), `has no effect without "client" in per (each configured user has a counter of its own)`)
+	}
 	return t
 }

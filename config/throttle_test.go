@@ -29,6 +29,13 @@ func TestThrottleSettings(t *testing.T) {
 	if got, _ := p.Throttle(); got != want {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
+	if w := p.Warnings(); len(w) != 1 || w[0].Error() != `throttle.buckets: has no effect without "client" in per (each configured user has a counter of its own)` {
+		t.Errorf("warnings = %v, want one about buckets", w)
+	}
+	p, _ = Parse([]byte(`{"throttle": {"per": ["client"], "buckets": 16}}`))
+	if w := p.Warnings(); len(w) != 0 {
+		t.Errorf("buckets with per client: warnings %v", w)
+	}
 }
 
 func TestThrottleErrors(t *testing.T) {
