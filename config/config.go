@@ -66,7 +66,8 @@ type Policy struct {
 // Warnings lists what the configuration says that cannot work as written but
 // was accepted because the istio-ecosystem plugin accepted it: a path or host
 // pattern that no request can match, one that is matched in normal form, an
-// empty password. The filter logs them when it loads the configuration.
+// empty password, an unknown field (ignored). The filter logs them when it loads
+// the configuration.
 func (p *Policy) Warnings() Errors { return p.warnings }
 
 // Realm is the realm announced in WWW-Authenticate (default "istio"); it

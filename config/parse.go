@@ -43,6 +43,11 @@ import (
 // {"name", one of present, absent, exact, prefix, regex}). A rule must check
 // something.
 //
+// An unknown field of the top level or of a rule, which the istio-ecosystem plugin
+// ignored, is ignored with a warning, unless it looks like a misspelling of a field
+// only wasmauth has ("throtle", "dryRun", a rule's "metdata"): that is an error. An
+// unknown field of any other object is an error. See unknownField.
+//
 // Credential entries are "user:password" (split at the first colon),
 // base64("user:password"), or "user:<hash>" where the hash is bcrypt, apr1,
 // MD5-crypt, SHA-256/512-crypt, {SHA} or {SSHA} as htpasswd writes them.
@@ -162,7 +167,7 @@ func (ps *parser) parse(data []byte) *Policy {
 	}
 	root := gjson.ParseBytes(data)
 	var f object
-	if !ps.fields(&f, "$", root, topFields) {
+	if !ps.fields(&f, "$", root, topFields, compatTopFields) {
 		return nil
 	}
 	if r, ok := f.get("realm"); ok {
@@ -194,7 +199,7 @@ func (ps *parser) parse(data []byte) *Policy {
 			for i, it := range items.all() {
 				p := elem("exemptions", i)
 				var ef object
-				if !ps.fields(&ef, p, it, exemptionFields) {
+				if !ps.fields(&ef, p, it, exemptionFields, nil) {
 					continue
 				}
 				if m, ok := ps.matcher(p, &ef); ok {
@@ -351,9 +356,10 @@ func (o *object) value(name string) gjson.Result {
 	return v
 }
 
-// fields fills o from r, reporting unknown and repeated fields; false when r is
-// not an object. allowed has at most maxFields names.
-func (ps *parser) fields(o *object, path string, r gjson.Result, allowed []string) bool {
+// fields fills o from r, reporting unknown (see unknownField) and repeated fields;
+// false when r is not an object. allowed has at most maxFields names; compat names
+// those the istio-ecosystem plugin read, nil in an object only wasmauth defines.
+func (ps *parser) fields(o *object, path string, r gjson.Result, allowed, compat []string) bool {
 	*o = object{names: allowed[:min(len(allowed), maxFields)]}
 	if !r.IsObject() {
 		ps.errf(path, "must be an object, got "+typeName(r))
@@ -364,7 +370,7 @@ func (ps *parser) fields(o *object, path string, r gjson.Result, allowed []strin
 		i := slices.Index(o.names, name)
 		switch {
 		case i < 0:
-			ps.errf(path, "unknown field "+strconv.Quote(name))
+			ps.unknownField(path, name, o.names, compat)
 		case o.have&(1<<i) != 0:
 			ps.errf(field(path, name), "field appears more than once")
 		default:
@@ -530,7 +536,7 @@ func (ps *parser) headerName(path, s string, pseudo bool) (string, bool) {
 func (ps *parser) metadataCredentials(r gjson.Result) (user, pass string) {
 	const path = "metadata_credentials"
 	var f object
-	if !ps.fields(&f, path, r, metadataCredentialFields) {
+	if !ps.fields(&f, path, r, metadataCredentialFields, nil) {
 		return "", ""
 	}
 	get := func(name string) string {
@@ -654,7 +660,7 @@ func (ps *parser) rules(items jsonArray, users map[string]*Credential) []Rule {
 	for i, it := range items.all() {
 		p := elem("basic_auth_rules", i)
 		var f object
-		if !ps.fields(&f, p, it, ruleFields) {
+		if !ps.fields(&f, p, it, ruleFields, compatRuleFields) {
 			continue
 		}
 		r := Rule{name: "rule" + strconv.Itoa(i)}
@@ -983,7 +989,7 @@ func (ps *parser) metadataChecks(path string, v gjson.Result) []MetadataCheck {
 	for i, it := range items.all() {
 		p := elem(path, i)
 		var f object
-		if !ps.fields(&f, p, it, checkFields) {
+		if !ps.fields(&f, p, it, checkFields, nil) {
 			continue
 		}
 		var c MetadataCheck

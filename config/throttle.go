@@ -48,7 +48,7 @@ var throttleFields = []string{"max_failures", "window_seconds", "block_seconds",
 func (ps *parser) throttleSettings(r gjson.Result) *Throttle {
 	const path = "throttle"
 	var f object
-	if !ps.fields(&f, path, r, throttleFields) {
+	if !ps.fields(&f, path, r, throttleFields, nil) {
 		return nil
 	}
 	t := &Throttle{

@@ -21,7 +21,7 @@ func TestCheck(t *testing.T) {
 		err      string
 	}{
 		{"good", "istio-system", 1, ""},
-		{"bad", "", 3, "$: unknown field \"relm\"\nusers[1]: duplicate user \"bob\" (first at users[0])\nbasic_auth_rules[0].exact: empty pattern"},
+		{"bad", "", 3, "$: unknown field \"throtle\" (did you mean \"throttle\"?)\nusers[1]: duplicate user \"bob\" (first at users[0])\nbasic_auth_rules[0].exact: empty pattern"},
 		{"empty", "", 4, ""},
 		{"scalar", "", 5, "spec.pluginConfig: must be an object"},
 	}
@@ -37,7 +37,8 @@ func TestCheck(t *testing.T) {
 		if p.Plugin.Name != w.name || p.Plugin.Namespace != w.ns || p.Plugin.Doc != w.doc || got != w.err {
 			t.Errorf("plugin %d: %+v err %q, want %s/%s doc %d err %q", i, p.Plugin, got, w.ns, w.name, w.doc, w.err)
 		}
-		if gotW, wantW := p.Warnings.Error(), map[string]string{"good": `basic_auth_rules[0].hosts[0]: "api.example.com:443" has a port; request ports are ignored: matched as "api.example.com"`}[w.name]; gotW != wantW {
+		if gotW, wantW := p.Warnings.Error(), map[string]string{"good": "$: unknown field \"comment\" is ignored\n" +
+			`basic_auth_rules[0].hosts[0]: "api.example.com:443" has a port; request ports are ignored: matched as "api.example.com"`}[w.name]; gotW != wantW {
 			t.Errorf("plugin %d: warnings %q, want %q", i, gotW, wantW)
 		}
 	}

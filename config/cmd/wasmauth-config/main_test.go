@@ -26,8 +26,9 @@ func TestRun(t *testing.T) {
 		{"no wasmplugin", []string{"check", "testdata/service.yaml"}, 1, "", "testdata/service.yaml: no WasmPlugin found\n"},
 		{"yaml stream", []string{"check", "testdata/plugins.yaml"}, 1,
 			"testdata/plugins.yaml: WasmPlugin/good: ok\ntestdata/plugins.yaml: WasmPlugin/empty: ok\n",
-			"testdata/plugins.yaml: WasmPlugin/good: warning: basic_auth_rules[0].hosts[0]: \"api.example.com:443\" has a port; request ports are ignored: matched as \"api.example.com\"\n" +
-				"testdata/plugins.yaml: WasmPlugin/bad: $: unknown field \"relm\"\n" +
+			"testdata/plugins.yaml: WasmPlugin/good: warning: $: unknown field \"comment\" is ignored\n" +
+				"testdata/plugins.yaml: WasmPlugin/good: warning: basic_auth_rules[0].hosts[0]: \"api.example.com:443\" has a port; request ports are ignored: matched as \"api.example.com\"\n" +
+				"testdata/plugins.yaml: WasmPlugin/bad: $: unknown field \"throtle\" (did you mean \"throttle\"?)\n" +
 				"testdata/plugins.yaml: WasmPlugin/bad: users[1]: duplicate user \"bob\" (first at users[0])\n" +
 				"testdata/plugins.yaml: WasmPlugin/bad: basic_auth_rules[0].exact: empty pattern\n" +
 				"testdata/plugins.yaml: WasmPlugin/scalar: spec.pluginConfig: must be an object\n"},

@@ -1,0 +1,189 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+// matches reports whether a request selects rule 0 of p.
+func matches(p *Policy, method, host, path string) bool {
+	var scratch []int32
+	ids := p.MatchRules(&Target{Host: host, HostOK: host != "", Path: path, Method: method}, nil, &scratch)
+	return len(ids) > 0 && ids[0] == 0
+}
+
+// TestUnknownFields: the istio-ecosystem plugin ignored every field it did not read,
+// at the top level and in a rule, so such a field loads with a warning naming its
+// object, and changes nothing; a near-miss of a field only wasmauth has is an error
+// with a hint (ignoring it would silently drop what it asks for); in an object only
+// wasmauth defines, every unknown field is an error.
+func TestUnknownFields(t *testing.T) {
+	// top puts a field at the top level, beside a rule protecting /api for GET.
+	top := func(name string) string {
+		return `{"` + name + `": true, "basic_auth_rules":[{"prefix":"/api","request_methods":["GET"],"credentials":["u:p"]}]}`
+	}
+	// rule puts a field into that rule.
+	rule := func(name string) string {
+		return `{"basic_auth_rules":[{"prefix":"/api","request_methods":["GET"],"credentials":["u:p"],"` + name + `": ["x"]}]}`
+	}
+	loads := []struct {
+		name, in, warnings string
+	}{
+		// Fields people add to document a configuration.
+		{"top comment", top("comment"), `$: unknown field "comment" is ignored`},
+		{"top description", top("description"), `$: unknown field "description" is ignored`},
+		{"top version", top("version"), `$: unknown field "version" is ignored`},
+		{"top name", top("name"), `$: unknown field "name" is ignored`},
+		{"top rules", top("rules"), `$: unknown field "rules" is ignored`},
+		{"top hosts", top("hosts"), `$: unknown field "hosts" is ignored`},
+		{"top credentials", top("credentials"), `$: unknown field "credentials" is ignored`},
+		{"rule comment", rule("comment"), `basic_auth_rules[0]: unknown field "comment" is ignored`},
+		{"rule description", rule("description"), `basic_auth_rules[0]: unknown field "description" is ignored`},
+		{"rule note", rule("note"), `basic_auth_rules[0]: unknown field "note" is ignored`},
+		{"rule id", rule("id"), `basic_auth_rules[0]: unknown field "id" is ignored`},
+		{"rule path", rule("path"), `basic_auth_rules[0]: unknown field "path" is ignored`},
+		{"rule users", rule("users"), `basic_auth_rules[0]: unknown field "users" is ignored`},
+		{"rule meta", rule("meta"), `basic_auth_rules[0]: unknown field "meta" is ignored`},
+		{"rule methods", rule("methods"), `basic_auth_rules[0]: unknown field "methods" is ignored`},
+		{"rule hosts typo", rule("hosts_typo"), `basic_auth_rules[0]: unknown field "hosts_typo" is ignored`},
+		// Near-misses of the old plugin's own fields: it accepted them too.
+		{"top realm typo", top("relm"), `$: unknown field "relm" is ignored (did you mean "realm"?)`},
+		{"top realm case", top("Realm"), `$: unknown field "Realm" is ignored (did you mean "realm"?)`},
+		{"top rules singular", top("basic_auth_rule"), `$: unknown field "basic_auth_rule" is ignored (did you mean "basic_auth_rules"?)`},
+		{"top rules camel case", top("basicAuthRules"), `$: unknown field "basicAuthRules" is ignored (did you mean "basic_auth_rules"?)`},
+		{"rule host", rule("host"), `basic_auth_rules[0]: unknown field "host" is ignored (did you mean "hosts"?)`},
+		{"rule hosts case", rule("Hosts"), `basic_auth_rules[0]: unknown field "Hosts" is ignored (did you mean "hosts"?)`},
+		{"rule request method", rule("request_method"), `basic_auth_rules[0]: unknown field "request_method" is ignored (did you mean "request_methods"?)`},
+		{"rule request methods camel case", rule("requestMethods"), `basic_auth_rules[0]: unknown field "requestMethods" is ignored (did you mean "request_methods"?)`},
+		{"rule credential", rule("credential"), `basic_auth_rules[0]: unknown field "credential" is ignored (did you mean "credentials"?)`},
+		{"rule suffix typo", rule("sufix"), `basic_auth_rules[0]: unknown field "sufix" is ignored (did you mean "suffix"?)`},
+		{"two unknown fields", `{"x":1,"basic_auth_rules":[{"prefix":"/api","request_methods":["GET"],"credentials":["u:p"],"y":2}],"z":3}`,
+			"$: unknown field \"x\" is ignored\n$: unknown field \"z\" is ignored\nbasic_auth_rules[0]: unknown field \"y\" is ignored"},
+	}
+	for _, tt := range loads {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Parse([]byte(tt.in))
+			if err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if got := p.Warnings().Error(); got != tt.warnings {
+				t.Errorf("warnings\n got: %s\nwant: %s", got, tt.warnings)
+			}
+			// The outcome is the old plugin's: the rule still protects GET /api, and
+			// nothing else.
+			if p.NumRules() != 1 || !matches(p, "GET", "a.example.com", "/api/x") ||
+				matches(p, "POST", "a.example.com", "/api/x") || matches(p, "GET", "a.example.com", "/other") {
+				t.Error("the unknown field changed what the rule matches")
+			}
+			if p.DefaultAction() != ActionAllow || p.DryRun() || p.Realm() != DefaultRealm {
+				t.Error("the unknown field changed a setting")
+			}
+		})
+	}
+
+	refused := []struct {
+		name, in, errs string
+	}{
+		// Near-misses of fields only wasmauth has, in the objects the old plugin read.
+		{"default action typo", top("default_actoin"), `$: unknown field "default_actoin" (did you mean "default_action"?)`},
+		{"default action camel case", top("defaultAction"), `$: unknown field "defaultAction" (did you mean "default_action"?)`},
+		{"default action dashes", top("default-action"), `$: unknown field "default-action" (did you mean "default_action"?)`},
+		{"strip credentials typo", top("strip_credental"), `$: unknown field "strip_credental" (did you mean "strip_credentials"?)`},
+		{"strip credentials camel case", top("stripCredentials"), `$: unknown field "stripCredentials" (did you mean "strip_credentials"?)`},
+		{"throttle typo", top("throtle"), `$: unknown field "throtle" (did you mean "throttle"?)`},
+		{"throttle case", top("Throttle"), `$: unknown field "Throttle" (did you mean "throttle"?)`},
+		{"throttling", top("throttling"), `$: unknown field "throttling" (did you mean "throttle"?)`},
+		{"dry run dash", top("dry-run"), `$: unknown field "dry-run" (did you mean "dry_run"?)`},
+		{"dry run camel case", top("dryRun"), `$: unknown field "dryRun" (did you mean "dry_run"?)`},
+		{"users singular", top("user"), `$: unknown field "user" (did you mean "users"?)`},
+		{"exemptions singular", top("exemption"), `$: unknown field "exemption" (did you mean "exemptions"?)`},
+		{"exceptions", top("exceptions"), `$: unknown field "exceptions" (did you mean "exemptions"?)`},
+		{"cache size camel case", top("cacheSize"), `$: unknown field "cacheSize" (did you mean "cache_size"?)`},
+		{"forward header camel case", top("forwardUserHeader"), `$: unknown field "forwardUserHeader" (did you mean "forward_user_header"?)`},
+		{"metadata credentials singular", top("metadata_credential"), `$: unknown field "metadata_credential" (did you mean "metadata_credentials"?)`},
+		{"users from env singular", top("user_from_env"), `$: unknown field "user_from_env" (did you mean "users_from_env"?)`},
+		{"rule metadata typo", rule("metdata"), `basic_auth_rules[0]: unknown field "metdata" (did you mean "metadata"?)`},
+		{"rule metadata case", rule("Metadata"), `basic_auth_rules[0]: unknown field "Metadata" (did you mean "metadata"?)`},
+		{"rule allowed", rule("allowed"), `basic_auth_rules[0]: unknown field "allowed" (did you mean "allow"?)`},
+		{"rule alow", rule("alow"), `basic_auth_rules[0]: unknown field "alow" (did you mean "allow"?)`},
+		{"rule names", rule("names"), `basic_auth_rules[0]: unknown field "names" (did you mean "name"?)`},
+		// Objects only wasmauth defines: every unknown field is an error, with a hint
+		// when there is one.
+		{"exemption", `{"exemptions":[{"prefix":"/h","hosts_typo":["a"]}]}`, `exemptions[0]: unknown field "hosts_typo"`},
+		{"exemption near-miss", `{"exemptions":[{"prefix":"/h","request_method":["GET"]}]}`, `exemptions[0]: unknown field "request_method" (did you mean "request_methods"?)`},
+		{"throttle", `{"throttle":{"max_failure":3}}`, `throttle: unknown field "max_failure" (did you mean "max_failures"?)`},
+		{"throttle unrelated", `{"throttle":{"enabled":true}}`, `throttle: unknown field "enabled"`},
+		{"metadata check", `{"basic_auth_rules":[{"prefix":"/","metadata":[{"name":"x","regexp":"a"}]}]}`,
+			"basic_auth_rules[0].metadata[0]: unknown field \"regexp\" (did you mean \"regex\"?)\n" +
+				"basic_auth_rules[0].metadata[0]: needs exactly one of present, absent, exact, prefix, regex; got none"},
+		{"metadata credentials", `{"metadata_credentials":{"username":"a","password":"b","usrname":"c"}}`,
+			`metadata_credentials: unknown field "usrname" (did you mean "username"?)`},
+	}
+	for _, tt := range refused {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Parse([]byte(tt.in))
+			if err == nil {
+				t.Fatalf("accepted, warnings: %v", p.Warnings())
+			}
+			if err.Error() != tt.errs {
+				t.Errorf("errors\n got: %s\nwant: %s", err, tt.errs)
+			}
+		})
+	}
+}
+
+func TestNearestField(t *testing.T) {
+	for _, tt := range []struct {
+		name, want string
+	}{
+		{"throttle", "throttle"},
+		{"THROTTLE", "throttle"},
+		{"thrtotle", "throttle"}, // a swap of adjacent letters is one edit
+		{"trhotle", "throttle"},
+		{"thr", ""},
+		{"", ""},
+		{"dry_run", "dry_run"},
+		{"Dry Run", "dry_run"},
+		{"dry.run", "dry_run"},
+		{"dyr_rn", "dry_run"},
+		{"dry_rnu_x", "dry_run"},
+		{"dry_run_xyz", ""},
+		{"name", ""}, // top level: not a field there
+		{"userss", "users"},
+		{"usrs", "users"},
+		{"rules", ""},
+		{strings.Repeat("x", 10000), ""},
+		{"ümlaut", ""},
+	} {
+		if got := nearestField(tt.name, topFields, compatTopFields); got != tt.want {
+			t.Errorf("nearestField(%q) = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	// On a tie, the old plugin's field wins: a name it ignored must not become an error.
+	if got := nearestField("ab", []string{"ax", "ay"}, []string{"ay"}); got != "ay" {
+		t.Errorf("tie: got %q, want the preferred name", got)
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	for _, tt := range []struct {
+		a, b  string
+		limit int
+		want  int
+	}{
+		{"", "", 3, 0},
+		{"abc", "abc", 3, 0},
+		{"abc", "acb", 3, 1},
+		{"abc", "ab", 3, 1},
+		{"ab", "abc", 3, 1},
+		{"abc", "xbc", 3, 1},
+		{"kitten", "sitting", 3, 3},
+		{"kitten", "sitting", 2, 3},
+		{"a", "abcdef", 3, 4},
+		{"ca", "abc", 3, 3}, // optimal string alignment: no edit of a swapped pair
+	} {
+		if got := editDistance(tt.a, tt.b, tt.limit); got != tt.want {
+			t.Errorf("editDistance(%q, %q, %d) = %d, want %d", tt.a, tt.b, tt.limit, got, tt.want)
+		}
+	}
+}
