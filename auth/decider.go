@@ -11,7 +11,7 @@ import (
 )
 
 // MaxMethodLen bounds the request method; longer methods are refused (400).
-const MaxMethodLen = 32
+const MaxMethodLen = config.MaxMethodLen
 
 // Decider applies a Policy to requests. It holds working buffers and the
 // bounded cache of verified slow-hash credentials, so it is NOT safe for

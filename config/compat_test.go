@@ -187,3 +187,57 @@ func TestEditDistance(t *testing.T) {
 		}
 	}
 }
+
+// TestRuleMethodsThatNeverMatch: the istio-ecosystem plugin compared request_methods
+// entries with the request method as they were, so an entry that is not an HTTP token
+// (which every request method the filter lets through is) loaded and never matched.
+// Such an entry is dropped with a warning; a rule left without methods never matches
+// (it does not become "every method"). Exemptions keep refusing them.
+func TestRuleMethodsThatNeverMatch(t *testing.T) {
+	long := strings.Repeat("A", 33)
+	rule := func(methods string) string {
+		return `{"basic_auth_rules":[{"prefix":"/api","request_methods":` + methods + `,"credentials":["u:p"]}]}`
+	}
+	tests := []struct {
+		name, in, warnings string
+		match, noMatch     []string // methods that select the rule, and some that do not
+	}{
+		{"space", rule(`["GET","G T"]`), `basic_auth_rules[0].request_methods[1]: "G T" is not a method (an HTTP token of at most 32 bytes): it never matches a request`,
+			[]string{"GET", "get"}, []string{"POST", "G T"}},
+		{"trailing space", rule(`["POST ","GET"]`), `basic_auth_rules[0].request_methods[0]: "POST " is not a method (an HTTP token of at most 32 bytes): it never matches a request`,
+			[]string{"GET"}, []string{"POST", "POST "}},
+		{"empty", rule(`["","GET"]`), `basic_auth_rules[0].request_methods[0]: "" is not a method (an HTTP token of at most 32 bytes): it never matches a request`,
+			[]string{"GET"}, []string{"", "POST"}},
+		{"too long", rule(`["GET","` + long + `"]`), `basic_auth_rules[0].request_methods[1]: "` + long + `" is not a method (an HTTP token of at most 32 bytes): it never matches a request`,
+			[]string{"GET"}, []string{long, "POST"}},
+		{"32 bytes is a method", rule(`["` + long[1:] + `"]`), ``, []string{long[1:]}, []string{"GET"}},
+		{"every entry dead", rule(`["G T","` + long + `"]`),
+			"basic_auth_rules[0].request_methods[0]: \"G T\" is not a method (an HTTP token of at most 32 bytes): it never matches a request\n" +
+				`basic_auth_rules[0].request_methods[1]: "` + long + `" is not a method (an HTTP token of at most 32 bytes): it never matches a request`,
+			nil, []string{"GET", "POST", "G T", long}},
+		{"non-ASCII", rule(`["GÉT"]`), `basic_auth_rules[0].request_methods[0]: "GÉT" is not a method (an HTTP token of at most 32 bytes): it never matches a request`,
+			nil, []string{"GET", "GÉT"}},
+		{"no entry is every method", rule(`[]`), ``, []string{"GET", "PURGE"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Parse([]byte(tt.in))
+			if err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if got := p.Warnings().Error(); got != tt.warnings {
+				t.Errorf("warnings\n got: %s\nwant: %s", got, tt.warnings)
+			}
+			for _, m := range tt.match {
+				if !matches(p, strings.ToUpper(m), "a.example.com", "/api") {
+					t.Errorf("%q does not select the rule", m)
+				}
+			}
+			for _, m := range tt.noMatch {
+				if matches(p, strings.ToUpper(m), "a.example.com", "/api") || matches(p, m, "a.example.com", "/api") {
+					t.Errorf("%q selects the rule", m)
+				}
+			}
+		})
+	}
+}

@@ -37,11 +37,12 @@ import (
 // A rule has: name ([a-z0-9_-]{1,64}, unique, default "rule<i>"), hosts
 // (exact, "*.suffix" or "prefix.*"; none = every host), exactly one of prefix,
 // exact, suffix (matched against the normalised path; a pattern containing
-// '?' is matched against "path?raw-query"), request_methods (none = every
-// method; other methods are not checked by the rule), credentials, allow
-// (names from users, "*" = all of them) and metadata (checks on headers:
-// {"name", one of present, absent, exact, prefix, regex}). A rule must check
-// something.
+// '?' is matched against "path?raw-query"; "" is an error), request_methods
+// (none = every method; other methods are not checked by the rule; an entry that
+// is not an HTTP token of at most 32 bytes never matches and is reported as a
+// warning), credentials, allow (names from users, "*" = all of them) and metadata
+// (checks on headers: {"name", one of present, absent, exact, prefix, regex}). A
+// rule must check something.
 //
 // An unknown field of the top level or of a rule, which the istio-ecosystem plugin
 // ignored, is ignored with a warning, unless it looks like a misspelling of a field
@@ -202,7 +203,7 @@ func (ps *parser) parse(data []byte) *Policy {
 				if !ps.fields(&ef, p, it, exemptionFields, nil) {
 					continue
 				}
-				if m, ok := ps.matcher(p, &ef); ok {
+				if m, ok := ps.matcher(p, &ef, false); ok {
 					ms = append(ms, m)
 				}
 			}
@@ -678,7 +679,7 @@ func (ps *parser) rules(items jsonArray, users map[string]*Credential) []Rule {
 		} else {
 			names[r.name] = i
 		}
-		m, _ := ps.matcher(p, &f)
+		m, _ := ps.matcher(p, &f, true)
 		m.slashAlike = true
 		r.matcher = m
 		if v, ok := f.get("credentials"); ok {
@@ -730,8 +731,10 @@ func validRuleName(s string) bool {
 	return true
 }
 
-// matcher parses hosts, prefix|exact|suffix and request_methods.
-func (ps *parser) matcher(p string, f *object) (matcher, bool) {
+// matcher parses hosts, prefix|exact|suffix and request_methods. rule is set for a
+// basic_auth_rules entry, which the istio-ecosystem plugin read, and clear for an
+// exemption, which only wasmauth has.
+func (ps *parser) matcher(p string, f *object, rule bool) (matcher, bool) {
 	var m matcher
 	good := true
 	if v, ok := f.get("hosts"); ok {
@@ -785,9 +788,16 @@ func (ps *parser) matcher(p string, f *object) (matcher, bool) {
 		ms, ok := ps.strs(field(p, "request_methods"), v)
 		good = good && ok
 		for j, s := range ms {
-			if !normalize.IsToken(s) || len(s) > 32 {
-				ps.errf(elem(field(p, "request_methods"), j), strconv.Quote(s)+" is not a method (an HTTP token of at most 32 bytes)")
-				good = false
+			if !normalize.IsToken(s) || len(s) > MaxMethodLen {
+				// A request whose method is not such a token is refused (400) before any
+				// rule is looked at, so this entry matches nothing. The istio-ecosystem
+				// plugin compared it with the method all the same and accepted it.
+				if rule {
+					ps.warnf(elem(field(p, "request_methods"), j), strconv.Quote(s)+" is not a method (an HTTP token of at most 32 bytes): it never matches a request")
+				} else {
+					ps.errf(elem(field(p, "request_methods"), j), strconv.Quote(s)+" is not a method (an HTTP token of at most 32 bytes)")
+					good = false
+				}
 				continue
 			}
 			up := strings.ToUpper(s)
@@ -795,9 +805,16 @@ func (ps *parser) matcher(p string, f *object) (matcher, bool) {
 				m.methods = append(m.methods, up)
 			}
 		}
+		if len(ms) > 0 && len(m.methods) == 0 {
+			m.never = true // every entry is dead: not "every method"
+		}
 	}
 	return m, good
 }
+
+// MaxMethodLen is the longest method a rule or exemption can name: the filter
+// refuses a request with a longer method (400) before matching it.
+const MaxMethodLen = 32
 
 // hostPattern normalises one hosts entry. Every entry the istio-ecosystem plugin
 // accepted is accepted: "*" alone (any host) returns any; an entry no request
