@@ -241,3 +241,33 @@ func TestRuleMethodsThatNeverMatch(t *testing.T) {
 		})
 	}
 }
+
+// TestRealmControlCharacters: the istio-ecosystem plugin put the realm into the header
+// as it was; a control character cannot be in a header value, so it is removed, with a
+// warning, and the rest of the realm is handled as any other.
+func TestRealmControlCharacters(t *testing.T) {
+	tests := []struct {
+		realm, warning, challenge string
+	}{
+		{`a\nb`, `realm: "a\nb" contains control characters, which a header value cannot carry: they are removed (realm "ab")`, `Basic realm="ab"`},
+		{`\r\nSet-Cookie: x`, `realm: "\r\nSet-Cookie: x" contains control characters, which a header value cannot carry: they are removed (realm "Set-Cookie: x")`, `Basic realm="Set-Cookie: x"`},
+		{`tab\there`, `realm: "tab\there" contains control characters, which a header value cannot carry: they are removed (realm "tabhere")`, `Basic realm="tabhere"`},
+		{`\u0000\u007f`, `realm: "\x00\x7f" contains control characters, which a header value cannot carry: they are removed (realm "")`, `Basic realm=""`},
+		{`\"quoted\u0001\"`, `realm: "\"quoted\x01\"" contains control characters, which a header value cannot carry: they are removed (realm "quoted")`, `Basic realm="quoted"`},
+		{`a\"b\\\u001b`, `realm: "a\"b\\\x1b" contains control characters, which a header value cannot carry: they are removed (realm "a\"b\\")`, `Basic realm="a\"b\\"`},
+		{`ünï\u0085`, ``, `Basic realm="ünï` + "\u0085" + `"`}, // U+0085 is not an ASCII control character: UTF-8 bytes >= 0x80 are obs-text
+	}
+	for _, tt := range tests {
+		p, err := Parse([]byte(`{"realm":"` + tt.realm + `"}`))
+		if err != nil {
+			t.Errorf("realm %s refused: %v", tt.realm, err)
+			continue
+		}
+		if got := p.Warnings().Error(); got != tt.warning {
+			t.Errorf("realm %s: warning\n got: %s\nwant: %s", tt.realm, got, tt.warning)
+		}
+		if got := p.Challenge(); got != tt.challenge || !quotedChallenge(got) || hasControl(p.Realm()) {
+			t.Errorf("realm %s: challenge %q, want %q", tt.realm, got, tt.challenge)
+		}
+	}
+}

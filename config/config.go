@@ -66,8 +66,8 @@ type Policy struct {
 // Warnings lists what the configuration says that cannot work as written but
 // was accepted because the istio-ecosystem plugin accepted it: a path, host or
 // method that no request can match, a pattern that is matched in normal form, an
-// empty password, an unknown field (ignored). The filter logs them when it loads
-// the configuration.
+// empty password, a realm with control characters (removed), an unknown field
+// (ignored). The filter logs them when it loads the configuration.
 func (p *Policy) Warnings() Errors { return p.warnings }
 
 // Realm is the realm announced in WWW-Authenticate (default "istio"); it

@@ -20,7 +20,9 @@ import (
 //
 // Top-level fields:
 //
-//	realm                 string, default "istio"; no '"' or control characters
+//	realm                 string, default "istio"; sent as a quoted-string ('"' and
+//	                      '\' escaped, surrounding quotes dropped); control
+//	                      characters are removed with a warning
 //	basic_auth_rules      array of rules (below)
 //	users                 array of credential entries shared by all rules
 //	exemptions            array of {hosts, prefix|exact|suffix, request_methods}:
@@ -174,7 +176,9 @@ func (ps *parser) parse(data []byte) *Policy {
 	if r, ok := f.get("realm"); ok {
 		if s, ok := ps.str("realm", r); ok {
 			if hasControl(s) {
-				ps.errf("realm", "must not contain control characters")
+				// The istio-ecosystem plugin sent them, in a header Envoy may refuse.
+				pol.realm = realmText(withoutControl(s))
+				ps.warnf("realm", strconv.Quote(s)+" contains control characters, which a header value cannot carry: they are removed (realm "+strconv.Quote(pol.realm)+")")
 			} else {
 				pol.realm = realmText(s)
 			}
@@ -500,6 +504,17 @@ func hasControl(s string) bool {
 		}
 	}
 	return false
+}
+
+// withoutControl returns s without its control characters (those hasControl finds).
+func withoutControl(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x20 && c != 0x7f {
+			b = append(b, c)
+		}
+	}
+	return string(b)
 }
 
 // reservedHeaders may not carry the forwarded user name or metadata credentials.
