@@ -271,3 +271,69 @@ func TestRealmControlCharacters(t *testing.T) {
 		}
 	}
 }
+
+// TestNumbersTakenAsStrings: where the istio-ecosystem plugin read a string, its JSON
+// helper also took a non-negative integer, as its decimal digits (a WasmPlugin's
+// `realm: 2024` reaches the plugin as the number 2024). Such a number is that string,
+// with a warning; any other number, and a number in a field only wasmauth has, is an
+// error (TestParseErrors).
+func TestNumbersTakenAsStrings(t *testing.T) {
+	rule := func(fields string) string {
+		return `{"basic_auth_rules":[{` + fields + `,"credentials":["u:p"]}]}`
+	}
+	tests := []struct {
+		name, in, warnings string
+		match, noMatch     [][2]string // {method, path} selecting rule 0, and not
+	}{
+		{"suffix", rule(`"suffix":123`), `basic_auth_rules[0].suffix: the number 123 is taken as the string "123"`,
+			[][2]string{{"GET", "/items/123"}, {"POST", "/0123"}}, [][2]string{{"GET", "/items/12"}}},
+		{"prefix", rule(`"prefix":0`),
+			"basic_auth_rules[0].prefix: the number 0 is taken as the string \"0\"\n" +
+				`basic_auth_rules[0].prefix: "0" can never match: paths start with /`,
+			nil, [][2]string{{"GET", "/0"}, {"GET", "/"}}},
+		{"method", rule(`"prefix":"/api","request_methods":["GET",123]`), `basic_auth_rules[0].request_methods[1]: the number 123 is taken as the string "123"`,
+			[][2]string{{"GET", "/api"}, {"123", "/api"}}, [][2]string{{"POST", "/api"}}},
+		{"largest", rule(`"suffix":18446744073709551615`), `basic_auth_rules[0].suffix: the number 18446744073709551615 is taken as the string "18446744073709551615"`,
+			[][2]string{{"GET", "/18446744073709551615"}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Parse([]byte(tt.in))
+			if err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if got := p.Warnings().Error(); got != tt.warnings {
+				t.Errorf("warnings\n got: %s\nwant: %s", got, tt.warnings)
+			}
+			for _, r := range tt.match {
+				if !matches(p, r[0], "", r[1]) {
+					t.Errorf("%s %s does not select the rule", r[0], r[1])
+				}
+			}
+			for _, r := range tt.noMatch {
+				if matches(p, r[0], "", r[1]) {
+					t.Errorf("%s %s selects the rule", r[0], r[1])
+				}
+			}
+		})
+	}
+
+	p, err := Parse([]byte(`{"realm":2024,"basic_auth_rules":[{"prefix":"/","hosts":[8080],"credentials":["u:p"]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Realm() != "2024" || !matches(p, "GET", "8080", "/x") || matches(p, "GET", "example.com", "/x") {
+		t.Errorf("realm %q, or the host 8080 matched wrongly", p.Realm())
+	}
+	if got, want := p.Warnings().Error(), "realm: the number 2024 is taken as the string \"2024\"\n"+
+		`basic_auth_rules[0].hosts[0]: the number 8080 is taken as the string "8080"`; got != want {
+		t.Errorf("warnings\n got: %s\nwant: %s", got, want)
+	}
+
+	// A credentials entry is taken as a string too, and then is what any string is: 123
+	// is neither "user:password" nor base64 of it.
+	_, err = Parse([]byte(`{"basic_auth_rules":[{"prefix":"/","credentials":[123]}]}`))
+	if err == nil || err.Error() != `basic_auth_rules[0].credentials[0]: entry is neither "user:password" nor base64 of "user:password"` {
+		t.Errorf("credentials [123]: %v", err)
+	}
+}

@@ -137,18 +137,24 @@ func TestParseErrors(t *testing.T) {
 		{"string root", `"x"`, `$: must be an object, got string`},
 		{"bad utf8", "{\"realm\":\"\xff\"}", `$: not valid UTF-8`},
 		{"duplicate field", `{"realm":"a","realm":"b"}`, `realm: field appears more than once`},
-		{"realm type", `{"realm":1}`, `realm: must be a string, got number`},
+		{"realm type", `{"realm":1.5}`, `realm: must be a string, got number`},
+		{"realm negative", `{"realm":-1}`, `realm: must be a string, got number`},
+		{"realm too big", `{"realm":18446744073709551616}`, `realm: must be a string, got number`},
+		{"realm boolean", `{"realm":true}`, `realm: must be a string, got boolean`},
 		{"rules type", `{"basic_auth_rules":{}}`, `basic_auth_rules: must be an array, got object`},
 		{"rule type", `{"basic_auth_rules":[1]}`, `basic_auth_rules[0]: must be an object, got number`},
 		{"no path", `{"basic_auth_rules":[{"credentials":["u:p"]}]}`, `basic_auth_rules[0]: needs exactly one of prefix, exact, suffix; got none`},
 		{"two paths", rule(`,"exact":"/a"`), `basic_auth_rules[0]: needs exactly one of prefix, exact, suffix; got prefix and exact`},
-		{"path type", `{"basic_auth_rules":[{"prefix":1,"credentials":["u:p"]}]}`, `basic_auth_rules[0].prefix: must be a string, got number`},
+		{"path type", `{"basic_auth_rules":[{"prefix":1e3,"credentials":["u:p"]}]}`, `basic_auth_rules[0].prefix: must be a string, got number`},
 		{"exact slash", `{"basic_auth_rules":[{"exact":"","credentials":["u:p"]}]}`, `basic_auth_rules[0].exact: empty pattern`},
 		{"hosts type", rule(`,"hosts":"a"`), `basic_auth_rules[0].hosts: must be an array, got string`},
-		{"host type", rule(`,"hosts":[1]`), `basic_auth_rules[0].hosts[0]: must be a string, got number`},
+		{"host type", rule(`,"hosts":[1.0]`), `basic_auth_rules[0].hosts[0]: must be a string, got number`},
 		{"exemption method", `{"exemptions":[{"prefix":"/h","request_methods":["GET","G T"]}]}`, `exemptions[0].request_methods[1]: "G T" is not a method (an HTTP token of at most 32 bytes)`},
 		{"exemption method long", `{"exemptions":[{"prefix":"/h","request_methods":["` + strings.Repeat("A", 33) + `"]}]}`, `exemptions[0].request_methods[0]: "` + strings.Repeat("A", 33) + `" is not a method (an HTTP token of at most 32 bytes)`},
-		{"rule method type", rule(`,"request_methods":["GET",1]`), `basic_auth_rules[0].request_methods[1]: must be a string, got number`},
+		{"rule method type", rule(`,"request_methods":["GET",-1]`), `basic_auth_rules[0].request_methods[1]: must be a string, got number`},
+		{"exemption number", `{"exemptions":[{"prefix":1}]}`, `exemptions[0].prefix: must be a string, got number`},
+		{"exemption method number", `{"exemptions":[{"prefix":"/h","request_methods":[1]}]}`, `exemptions[0].request_methods[0]: must be a string, got number`},
+		{"users number", `{"users":[1]}`, `users[0]: must be a string, got number`},
 		{"name bad", rule(`,"name":"Bad Name"`), `basic_auth_rules[0].name: "Bad Name" must match [a-z0-9_-]{1,64}`},
 		{"name dup", `{"basic_auth_rules":[{"name":"x","prefix":"/","credentials":["u:p"]},{"name":"x","prefix":"/","credentials":["u:p"]}]}`, `basic_auth_rules[1]: duplicate rule name "x" (first at basic_auth_rules[0])`},
 		{"name dup default", `{"basic_auth_rules":[{"name":"rule1","prefix":"/","credentials":["u:p"]},{"prefix":"/","credentials":["u:p"]}]}`, `basic_auth_rules[1]: duplicate rule name "rule1" (first at basic_auth_rules[0])`},
@@ -203,7 +209,7 @@ func TestParseErrors(t *testing.T) {
 		{"md creds authz", `{"metadata_credentials":{"username":"authorization","password":"x"}}`, `metadata_credentials.username: must not be "authorization"`},
 		{"md creds type", `{"metadata_credentials":[]}`, `metadata_credentials: must be an object, got array`},
 		{"md creds unknown", `{"metadata_credentials":{"username":"a","password":"b","user":"c"}}`, `metadata_credentials: unknown field "user"`},
-		{"many", `{"realm":1,"users":["a:b","a:c"],"basic_auth_rules":[{"prefx":"/"}],"default_action":"x"}`,
+		{"many", `{"realm":1.5,"users":["a:b","a:c"],"basic_auth_rules":[{"prefx":"/"}],"default_action":"x"}`,
 			"realm: must be a string, got number\nusers[1]: duplicate user \"a\" (first at users[0])\nbasic_auth_rules[0]: needs exactly one of prefix, exact, suffix; got none\nbasic_auth_rules[0]: rule checks nothing (set credentials, allow or metadata)\ndefault_action: must be \"allow\" or \"deny\", got \"x\""},
 	}
 	for _, tt := range tests {
@@ -239,8 +245,8 @@ func TestErrorsNeverContainSecrets(t *testing.T) {
 	for _, s := range secrets {
 		for _, in := range []string{
 			`{"users":["bob:` + s + `","bob:` + s + `"]}`,
-			`{"users":["bob:` + s + `"], "realm": 5}`,
-			`{"basic_auth_rules":[{"prefix":"/","credentials":["bob:` + s + `"],"request_methods":[1]}]}`,
+			`{"users":["bob:` + s + `"], "realm": 5.5}`,
+			`{"basic_auth_rules":[{"prefix":"/","credentials":["bob:` + s + `"],"request_methods":[-1]}]}`,
 		} {
 			_, err := Parse([]byte(in))
 			if err == nil {

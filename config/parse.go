@@ -174,7 +174,7 @@ func (ps *parser) parse(data []byte) *Policy {
 		return nil
 	}
 	if r, ok := f.get("realm"); ok {
-		if s, ok := ps.str("realm", r); ok {
+		if s, ok := ps.oldStr("realm", r); ok {
 			if hasControl(s) {
 				// The istio-ecosystem plugin sent them, in a header Envoy may refuse.
 				pol.realm = realmText(withoutControl(s))
@@ -478,8 +478,45 @@ func elementCount(r gjson.Result) int {
 	return newJSONArray(r).len()
 }
 
-// strings parses an array of strings, reporting non-strings.
+// oldStr is str for a value the istio-ecosystem plugin read as a string: the realm,
+// a rule's prefix, exact or suffix, and the entries of its hosts, request_methods
+// and credentials. Its JSON helper also took a non-negative integer there, as its
+// decimal digits (a WasmPlugin's `realm: 2024` was the realm "2024"), so such a
+// number is taken as that string, with a warning.
+func (ps *parser) oldStr(path string, r gjson.Result) (string, bool) {
+	if r.Type == gjson.Number && isUint64(r.Raw) {
+		ps.warnf(path, "the number "+r.Raw+" is taken as the string "+strconv.Quote(r.Raw))
+		return strings.Clone(r.Raw), true
+	}
+	return ps.str(path, r)
+}
+
+// isUint64 reports whether a JSON number is written as a non-negative integer that
+// fits in 64 bits: the numbers nlohmann's parser (the old plugin's) makes unsigned.
+func isUint64(raw string) bool {
+	if raw == "" {
+		return false
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] < '0' || raw[i] > '9' {
+			return false
+		}
+	}
+	_, err := strconv.ParseUint(raw, 10, 64)
+	return err == nil
+}
+
+// strs parses an array of strings, reporting non-strings.
 func (ps *parser) strs(path string, r gjson.Result) ([]string, bool) {
+	return ps.strList(path, r, ps.str)
+}
+
+// oldStrs is strs for an array the istio-ecosystem plugin read (see oldStr).
+func (ps *parser) oldStrs(path string, r gjson.Result) ([]string, bool) {
+	return ps.strList(path, r, ps.oldStr)
+}
+
+func (ps *parser) strList(path string, r gjson.Result, str func(string, gjson.Result) (string, bool)) ([]string, bool) {
 	items, ok := ps.array(path, r)
 	if !ok {
 		return nil, false
@@ -487,7 +524,7 @@ func (ps *parser) strs(path string, r gjson.Result) ([]string, bool) {
 	out := make([]string, 0, items.len())
 	good := true
 	for i, it := range items.all() {
-		s, ok := ps.str(elem(path, i), it)
+		s, ok := str(elem(path, i), it)
 		if !ok {
 			good = false
 			continue
@@ -586,9 +623,13 @@ func (ps *parser) metadataCredentials(r gjson.Result) (user, pass string) {
 func (ps *parser) credentials(path string, items jsonArray, alternatives bool) (map[string]*Credential, map[string]int) {
 	out := make(map[string]*Credential, items.len())
 	first := map[string]int{}
+	str := ps.str
+	if alternatives {
+		str = ps.oldStr // a rule's list, which the old plugin read
+	}
 	for i, it := range items.all() {
 		p := elem(path, i)
-		s, ok := ps.str(p, it)
+		s, ok := str(p, it)
 		if !ok {
 			continue
 		}
@@ -752,8 +793,12 @@ func validRuleName(s string) bool {
 func (ps *parser) matcher(p string, f *object, rule bool) (matcher, bool) {
 	var m matcher
 	good := true
+	str, strs := ps.str, ps.strs
+	if rule {
+		str, strs = ps.oldStr, ps.oldStrs
+	}
 	if v, ok := f.get("hosts"); ok {
-		hs, ok := ps.strs(field(p, "hosts"), v)
+		hs, ok := strs(field(p, "hosts"), v)
 		good = good && ok
 		seen := map[string]bool{}
 		anyHost := false
@@ -786,7 +831,7 @@ func (ps *parser) matcher(p string, f *object, rule bool) (matcher, bool) {
 		good = false
 	case 1:
 		k := kinds[0]
-		if s, ok := ps.str(field(p, k), f.value(k)); ok {
+		if s, ok := str(field(p, k), f.value(k)); ok {
 			m.kind = map[string]pathKind{"prefix": pathPrefix, "exact": pathExact, "suffix": pathSuffix}[k]
 			var live bool
 			m.pattern, live, ok = ps.pathPattern(field(p, k), m.kind, s)
@@ -800,7 +845,7 @@ func (ps *parser) matcher(p string, f *object, rule bool) (matcher, bool) {
 		good = false
 	}
 	if v, ok := f.get("request_methods"); ok {
-		ms, ok := ps.strs(field(p, "request_methods"), v)
+		ms, ok := strs(field(p, "request_methods"), v)
 		good = good && ok
 		for j, s := range ms {
 			if !normalize.IsToken(s) || len(s) > MaxMethodLen {

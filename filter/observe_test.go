@@ -151,7 +151,7 @@ func TestDryRun(t *testing.T) {
 
 func TestInvalidConfigRefusesToStart(t *testing.T) {
 	vmTest(t, func(t *testing.T, vm types.VMContext) {
-		host, status := newHost(t, vm, `{"basic_auth_rules": [{"prefix": "/a", "hosts": [1], "credentials": ["u:p"]}]}`)
+		host, status := newHost(t, vm, `{"basic_auth_rules": [{"prefix": "/a", "hosts": [1.5], "credentials": ["u:p"]}]}`)
 		if status != types.OnPluginStartStatusFailed {
 			t.Fatalf("OnPluginStart = %v, want Failed", status)
 		}
