@@ -337,3 +337,12 @@ func TestNumbersTakenAsStrings(t *testing.T) {
 		t.Errorf("credentials [123]: %v", err)
 	}
 }
+
+// TestByteOrderMark: nlohmann's parser skips a UTF-8 byte-order mark that opens the
+// document (and nowhere else).
+func TestByteOrderMark(t *testing.T) {
+	p := mustParse(t, "\xef\xbb\xbf{\"realm\":\"r\",\"basic_auth_rules\":[{\"prefix\":\"/\",\"credentials\":[\"u:p\"]}]}")
+	if p.Realm() != "r" || p.NumRules() != 1 || len(p.Warnings()) != 0 {
+		t.Fatalf("realm %q, %d rules, warnings %v", p.Realm(), p.NumRules(), p.Warnings())
+	}
+}

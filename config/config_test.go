@@ -18,7 +18,7 @@ func mustParse(t testing.TB, s string) *Policy {
 }
 
 func TestParseEmpty(t *testing.T) {
-	for _, in := range []string{"", "  \n\t ", "{}", " { } "} {
+	for _, in := range []string{"", "  \n\t ", "{}", " { } ", "\xef\xbb\xbf", "\xef\xbb\xbf {}\n"} {
 		p := mustParse(t, in)
 		if p.Realm() != "istio" || p.DryRun() || p.ForwardUserHeader() != "" || p.StripCredentials() ||
 			p.DefaultAction() != ActionAllow || p.CacheSize() != DefaultCacheSize || p.NumRules() != 0 ||
@@ -136,6 +136,8 @@ func TestParseErrors(t *testing.T) {
 		{"not object", `[1]`, `$: must be an object, got array`},
 		{"string root", `"x"`, `$: must be an object, got string`},
 		{"bad utf8", "{\"realm\":\"\xff\"}", `$: not valid UTF-8`},
+		{"byte-order mark after a space", " \xef\xbb\xbf{}", `$: invalid JSON`},
+		{"byte-order mark twice", "\xef\xbb\xbf\xef\xbb\xbf{}", `$: invalid JSON`},
 		{"duplicate field", `{"realm":"a","realm":"b"}`, `realm: field appears more than once`},
 		{"realm type", `{"realm":1.5}`, `realm: must be a string, got number`},
 		{"realm negative", `{"realm":-1}`, `realm: must be a string, got number`},

@@ -14,8 +14,9 @@ import (
 	"github.com/wasmauth/wasmauth/config/normalize"
 )
 
-// Parse parses a pluginConfig JSON document. Empty input, whitespace and {}
-// are an empty configuration that allows every request. On error, the result
+// Parse parses a pluginConfig JSON document, which may open with a UTF-8
+// byte-order mark. Empty input, whitespace and {} are an empty configuration
+// that allows every request. On error, the result
 // is Errors: every problem found, one "json.path: message" per line.
 //
 // Top-level fields:
@@ -145,6 +146,11 @@ var topFields = []string{
 func (ps *parser) parse(data []byte) *Policy {
 	pol := newPolicy()
 	start, end := 0, len(data)
+	// A UTF-8 byte-order mark may open the document, as nlohmann's parser (the
+	// istio-ecosystem plugin's) allows: an editor may have saved one.
+	if len(data) >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF {
+		start = 3
+	}
 	for start < end && isSpace(data[start]) {
 		start++
 	}
