@@ -453,6 +453,41 @@ func TestUpstreamCompatibility(t *testing.T) {
 	check(t, `"*:443" is every host`, ports, req("GET", "b.org:80", "/any"), want{outcome: DenyUnauthenticated, status: 401, rule: 1})
 }
 
+// TestUpstreamIgnoredParts: what the istio-ecosystem plugin ignored (fields it did not
+// read) or could never match (request_methods entries that are not methods) loads with
+// a warning and decides as it did there; the old plugin's numbers-for-strings and a
+// realm with control characters load too.
+func TestUpstreamIgnoredParts(t *testing.T) {
+	p := policy(t, `{"owner":"team-a","realm":"r\u0000","basic_auth_rules":[
+		{"prefix":"/api","request_methods":["GET","DELETE\t"],"credentials":["ok:test"],"hosts_typo":["x.example.com"],"note":"api"},
+		{"exact":"/never","request_methods":["G T","`+strings.Repeat("A", 33)+`"],"credentials":["ok:test"]},
+		{"suffix":42,"request_methods":[42,"PUT"],"credentials":["ok:test"],"Hosts":["x.example.com"]}]}`)
+	if len(p.Warnings()) != 10 || p.Realm() != "r" {
+		t.Fatalf("realm %q, warnings:\n%v", p.Realm(), p.Warnings())
+	}
+	d := NewDecider(p)
+	missing := want{outcome: DenyUnauthenticated, status: 401, reason: ReasonMissingCredentials}
+	rule2 := missing
+	rule2.rule = 2
+	for _, tt := range []struct {
+		name string
+		r    *Request
+		w    want
+	}{
+		{"unknown fields: every host, as there", req("GET", "a.example.com", "/api/x"), missing},
+		{"unknown fields: credentials", req("GET", "a.example.com", "/api/x", "authorization", basic("ok:test")), withUser(allow, "ok")},
+		{"unknown fields: wrong password", req("GET", "x.example.com", "/api/x", "authorization", basic("ok:x")), bad},
+		{"a method entry that is not a method matches nothing", req("DELETE", "a.example.com", "/api/x"), unmatched},
+		{"a rule without a live method matches nothing", req("GET", "a.example.com", "/never"), unmatched},
+		{"nor every method", req("POST", "a.example.com", "/never"), unmatched},
+		{"a number is its digits: suffix and method", req("42", "a.example.com", "/v/42"), rule2},
+		{"a number is its digits: other method", req("PUT", "a.example.com", "/v/42"), rule2},
+		{"a number is its digits: other path", req("PUT", "a.example.com", "/v/43"), unmatched},
+	} {
+		check(t, tt.name, d, tt.r, tt.w)
+	}
+}
+
 // TestFailuresCostAlike: with a slow hash in the policy, a wrong password for a user
 // with a fast entry runs one slow (dummy) verification, like an unknown user, so that
 // timing does not tell which names exist. Successes stay fast, and a policy without

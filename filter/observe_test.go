@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -150,30 +151,56 @@ func TestDryRun(t *testing.T) {
 }
 
 func TestInvalidConfigRefusesToStart(t *testing.T) {
-	vmTest(t, func(t *testing.T, vm types.VMContext) {
-		host, status := newHost(t, vm, `{"basic_auth_rules": [{"prefix": "/a", "hosts": [1.5], "credentials": ["u:p"]}]}`)
-		if status != types.OnPluginStartStatusFailed {
-			t.Fatalf("OnPluginStart = %v, want Failed", status)
-		}
-		logs := strings.Join(host.GetCriticalLogs(), "\n")
-		if !strings.Contains(logs, "wasmauth: invalid pluginConfig: basic_auth_rules[0].hosts[0]: must be a string") {
-			t.Errorf("critical logs do not name the JSON path: %q", logs)
-		}
-	})
+	for _, tt := range []struct{ name, config, log string }{
+		{"wrong type", `{"basic_auth_rules": [{"prefix": "/a", "hosts": [1.5], "credentials": ["u:p"]}]}`,
+			`wasmauth: invalid pluginConfig: basic_auth_rules[0].hosts[0]: must be a string, got number`},
+		{"near-miss of a wasmauth field", `{"dryRun": true, "basic_auth_rules": [{"prefix": "/a", "credentials": ["u:p"]}]}`,
+			`wasmauth: invalid pluginConfig: $: unknown field "dryRun" (did you mean "dry_run"?)`},
+		{"near-miss of a wasmauth rule field", `{"basic_auth_rules": [{"prefix": "/a", "credentials": ["u:p"], "metdata": []}]}`,
+			`wasmauth: invalid pluginConfig: basic_auth_rules[0]: unknown field "metdata" (did you mean "metadata"?)`},
+		{"unknown field of an exemption", `{"exemptions": [{"prefix": "/h", "method": "GET"}]}`,
+			`wasmauth: invalid pluginConfig: exemptions[0]: unknown field "method"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			vmTest(t, func(t *testing.T, vm types.VMContext) {
+				host, status := newHost(t, vm, tt.config)
+				if status != types.OnPluginStartStatusFailed {
+					t.Fatalf("OnPluginStart = %v, want Failed", status)
+				}
+				if logs := host.GetCriticalLogs(); !slices.Contains(logs, tt.log) {
+					t.Errorf("critical logs %q do not have %q", logs, tt.log)
+				}
+			})
+		})
+	}
 }
 
 func TestCompatibilityWarningsAreLogged(t *testing.T) {
-	vmTest(t, func(t *testing.T, vm types.VMContext) {
-		host, status := newHost(t, vm, `{"basic_auth_rules": [{"prefix": "api", "hosts": ["a.com:443"], "credentials": ["u:p"]}]}`)
-		if status != types.OnPluginStartStatusOK {
-			t.Fatalf("OnPluginStart = %v, want OK", status)
-		}
-		want := []string{
+	for _, tt := range []struct {
+		name, config string
+		want         []string
+	}{
+		{"patterns", `{"basic_auth_rules": [{"prefix": "api", "hosts": ["a.com:443"], "credentials": ["u:p"]}]}`, []string{
 			`wasmauth: pluginConfig: basic_auth_rules[0].hosts[0]: "a.com:443" has a port; request ports are ignored: matched as "a.com"`,
 			`wasmauth: pluginConfig: basic_auth_rules[0].prefix: "api" can never match: paths start with /`,
-		}
-		if logs := host.GetWarnLogs(); strings.Join(logs, "\n") != strings.Join(want, "\n") {
-			t.Errorf("warn logs\n got: %q\nwant: %q", logs, want)
-		}
-	})
+		}},
+		{"ignored fields, methods, realm", `{"realm": "r\n", "note": "x", "basic_auth_rules": [{"prefix": "/a", "request_methods": ["G T"], "credentials": ["u:p"], "hosts_typo": []}]}`, []string{
+			`wasmauth: pluginConfig: $: unknown field "note" is ignored`,
+			`wasmauth: pluginConfig: realm: "r\n" contains control characters, which a header value cannot carry: they are removed (realm "r")`,
+			`wasmauth: pluginConfig: basic_auth_rules[0]: unknown field "hosts_typo" is ignored`,
+			`wasmauth: pluginConfig: basic_auth_rules[0].request_methods[0]: "G T" is not a method (an HTTP token of at most 32 bytes): it never matches a request`,
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			vmTest(t, func(t *testing.T, vm types.VMContext) {
+				host, status := newHost(t, vm, tt.config)
+				if status != types.OnPluginStartStatusOK {
+					t.Fatalf("OnPluginStart = %v, want OK", status)
+				}
+				if logs := host.GetWarnLogs(); strings.Join(logs, "\n") != strings.Join(tt.want, "\n") {
+					t.Errorf("warn logs\n got: %q\nwant: %q", logs, tt.want)
+				}
+			})
+		})
+	}
 }

@@ -51,6 +51,23 @@ const (
     {"prefix": "/", "hosts": ["*example.com"], "request_methods": ["GET"], "credentials": ["ok:old", "ok:new"]}
   ]
 }`
+	// compatLooseConfig is also written for istio-ecosystem basic_auth, with what that
+	// plugin ignored or could never match and earlier versions of this filter refused:
+	// fields it did not read (at the top level and in rules; "hosts_typo" and "hots" do
+	// not restrict the rules to hosts), request_methods entries that are not methods
+	// ("POST " never matched POST; the /dead rule matches no method at all), a realm
+	// with a control character (removed) and a number where it read a string.
+	compatLooseConfig = `{
+  "comment": "managed by the platform team",
+  "realm": "loose\u0007",
+  "basic_auth_rules": [
+    {"prefix": "/api", "request_methods": ["GET", "POST "], "credentials": ["ok:test"],
+     "description": "the API", "hosts_typo": ["other.example.com"]},
+    {"prefix": "/dead", "request_methods": ["G T", ""], "credentials": ["ok:test"]},
+    {"suffix": 123, "request_methods": ["GET"], "credentials": ["ok:test"], "hots": ["x.example.com"]}
+  ],
+  "version": 2
+}`
 	// usersConfig uses shared users, per-rule allow lists, metadata checks and gRPC.
 	usersConfig = `{
   "realm": "demo",
@@ -109,6 +126,20 @@ func Cases() []Case {
 			Request: get("GET", "other.test", "/open", "authorization", Basic("guest", "")), Want: allowed},
 		{Name: "compat/empty password entry: a password is wrong", Config: compatWildcardConfig,
 			Request: get("GET", "other.test", "/open", "authorization", Basic("guest", "x")), Want: unauthorized("example")},
+		{Name: "compat/rule with unknown fields still protects its path", Config: compatLooseConfig,
+			Request: get("GET", "any.example.com", "/api/items"), Want: unauthorized("loose")},
+		{Name: "compat/rule with unknown fields: correct credentials", Config: compatLooseConfig,
+			Request: get("GET", "other.example.com", "/api/items", "authorization", Basic("ok", "test")), Want: allowed},
+		{Name: "compat/rule with unknown fields: wrong password", Config: compatLooseConfig,
+			Request: get("GET", "other.example.com", "/api/items", "authorization", Basic("ok", "nope")), Want: unauthorized("loose")},
+		{Name: "compat/method entry that is not a method never matches", Config: compatLooseConfig,
+			Request: get("POST", "any.example.com", "/api/items"), Want: allowed},
+		{Name: "compat/rule whose methods all never match is not checked", Config: compatLooseConfig,
+			Request: get("GET", "any.example.com", "/dead"), Want: allowed},
+		{Name: "compat/number as suffix, near-miss of hosts ignored", Config: compatLooseConfig,
+			Request: get("GET", "any.example.com", "/items/123"), Want: unauthorized("loose")},
+		{Name: "compat/number as suffix: other paths", Config: compatLooseConfig,
+			Request: get("GET", "x.example.com", "/items/124"), Want: allowed},
 
 		// Hosts and paths are normalised before matching.
 		{Name: "host/port and case", Config: compatConfig,
