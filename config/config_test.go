@@ -148,7 +148,12 @@ func TestParseErrors(t *testing.T) {
 		{"no path", `{"basic_auth_rules":[{"credentials":["u:p"]}]}`, `basic_auth_rules[0]: needs exactly one of prefix, exact, suffix; got none`},
 		{"two paths", rule(`,"exact":"/a"`), `basic_auth_rules[0]: needs exactly one of prefix, exact, suffix; got prefix and exact`},
 		{"path type", `{"basic_auth_rules":[{"prefix":1e3,"credentials":["u:p"]}]}`, `basic_auth_rules[0].prefix: must be a string, got number`},
-		{"exact slash", `{"basic_auth_rules":[{"exact":"","credentials":["u:p"]}]}`, `basic_auth_rules[0].exact: empty pattern`},
+		// The istio-ecosystem plugin accepted these, leaving the rule's match type unset
+		// (undefined behaviour): refused on purpose (README, Compatibility).
+		{"empty exact", `{"basic_auth_rules":[{"exact":"","credentials":["u:p"]}]}`, `basic_auth_rules[0].exact: empty pattern`},
+		{"empty prefix", `{"basic_auth_rules":[{"prefix":"","request_methods":["GET"],"credentials":["u:p"]}]}`, `basic_auth_rules[0].prefix: empty pattern`},
+		{"empty suffix", `{"basic_auth_rules":[{"suffix":"","credentials":["u:p"]}]}`, `basic_auth_rules[0].suffix: empty pattern`},
+		{"empty exemption pattern", `{"exemptions":[{"prefix":""}]}`, `exemptions[0].prefix: empty pattern`},
 		{"hosts type", rule(`,"hosts":"a"`), `basic_auth_rules[0].hosts: must be an array, got string`},
 		{"host type", rule(`,"hosts":[1.0]`), `basic_auth_rules[0].hosts[0]: must be a string, got number`},
 		{"exemption method", `{"exemptions":[{"prefix":"/h","request_methods":["GET","G T"]}]}`, `exemptions[0].request_methods[1]: "G T" is not a method (an HTTP token of at most 32 bytes)`},
