@@ -13,6 +13,8 @@ func FuzzParse(f *testing.F) {
 		`{"basic_auth_rules":[{"suffix":".js","metadata":[{"name":"x","regex":"a+"},{"name":"y","absent":true}]}]}`,
 		`{"exemptions":[{"prefix":"/h"}],"default_action":"deny","forward_user_header":"x-u","strip_credentials":true,"dry_run":false,"cache_size":3}`,
 		`{"metadata_credentials":{"username":"u","password":"p"}}`, `{"a":1,"a":2}`, `{"realm":"\u0000"}`, `{"realm":""}`, `{"realm":"a\"b\\"}`, `{"realm":"\"q\""}`,
+		`{"realm":"\"a\u0001\"","note":1,"dryRun":true}`, `{"realm":42,"basic_auth_rules":[{"suffix":7,"hosts":[80],"request_methods":["G T",5],"credentials":["u:p"],"hots":[]}]}`,
+		"\xef\xbb\xbf{\"throttle\":{\"max_failure\":1}}",
 	} {
 		f.Add([]byte(s))
 	}

@@ -16,8 +16,8 @@ import (
 
 // Parse parses a pluginConfig JSON document, which may open with a UTF-8
 // byte-order mark. Empty input, whitespace and {} are an empty configuration
-// that allows every request. On error, the result
-// is Errors: every problem found, one "json.path: message" per line.
+// that allows every request. On error, the result is Errors: every problem
+// found, one "json.path: message" per line.
 //
 // Top-level fields:
 //
@@ -50,7 +50,7 @@ import (
 // An unknown field of the top level or of a rule, which the istio-ecosystem plugin
 // ignored, is ignored with a warning, unless it looks like a misspelling of a field
 // only wasmauth has ("throtle", "dryRun", a rule's "metdata"): that is an error. An
-// unknown field of any other object is an error. See unknownField.
+// unknown field of any other object is an error.
 //
 // Credential entries are "user:password" (split at the first colon),
 // base64("user:password"), or "user:<hash>" where the hash is bcrypt, apr1,
