@@ -333,7 +333,8 @@ func TestNumbersTakenAsStrings(t *testing.T) {
 	// A credentials entry is taken as a string too, and then is what any string is: 123
 	// is neither "user:password" nor base64 of it.
 	_, err = Parse([]byte(`{"basic_auth_rules":[{"prefix":"/","credentials":[123]}]}`))
-	if err == nil || err.Error() != `basic_auth_rules[0].credentials[0]: entry is neither "user:password" nor base64 of "user:password"` {
+	if err == nil || err.Error() != `basic_auth_rules[0].credentials[0]: entry is neither "user:password" nor base64 of "user:password"`+"\n"+
+		`basic_auth_rules[0].credentials[0]: warning: the number 123 is taken as the string "123"` {
 		t.Errorf("credentials [123]: %v", err)
 	}
 }

@@ -217,7 +217,8 @@ func TestParseErrors(t *testing.T) {
 		{"md creds type", `{"metadata_credentials":[]}`, `metadata_credentials: must be an object, got array`},
 		{"md creds unknown", `{"metadata_credentials":{"username":"a","password":"b","user":"c"}}`, `metadata_credentials: unknown field "user"`},
 		{"many", `{"realm":1.5,"users":["a:b","a:c"],"basic_auth_rules":[{"prefx":"/"}],"default_action":"x"}`,
-			"realm: must be a string, got number\nusers[1]: duplicate user \"a\" (first at users[0])\nbasic_auth_rules[0]: needs exactly one of prefix, exact, suffix; got none\nbasic_auth_rules[0]: rule checks nothing (set credentials, allow or metadata)\ndefault_action: must be \"allow\" or \"deny\", got \"x\""},
+			"realm: must be a string, got number\nusers[1]: duplicate user \"a\" (first at users[0])\nbasic_auth_rules[0]: needs exactly one of prefix, exact, suffix; got none\nbasic_auth_rules[0]: rule checks nothing (set credentials, allow or metadata)\ndefault_action: must be \"allow\" or \"deny\", got \"x\"" +
+				"\nbasic_auth_rules[0]: warning: unknown field \"prefx\" is ignored (did you mean \"prefix\"?)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

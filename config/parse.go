@@ -74,6 +74,11 @@ func ParseWithEnv(data []byte, lookup func(string) (string, bool)) (*Policy, err
 	ps := &parser{lookup: lookup}
 	pol := ps.parse(data)
 	if len(ps.errs) > 0 {
+		// The warnings too: one may explain an error (an ignored "prefx" beside
+		// "needs exactly one of prefix, exact, suffix").
+		for _, w := range ps.warns {
+			ps.errs = append(ps.errs, &Error{Path: w.Path, Msg: "warning: " + w.Msg})
+		}
 		return nil, ps.errs
 	}
 	pol.warnings = ps.warns
