@@ -152,9 +152,11 @@ func (d *Decider) Decide(r *Request) Verdict {
 		v.Outcome, v.Reason = Exempt, ReasonExempt
 		return v
 	}
-	// Exemptions match the method exactly (they only ever widen access), rules match
-	// it case-insensitively: backends that upper-case methods (WSGI, many frameworks)
-	// would otherwise serve "post" as a POST that no rule checked.
+	// Exemptions compare the method as received with the configured methods, which the
+	// parser upper-cased (exemptions only ever widen access, so "get" is not exempt by
+	// a GET exemption); rules compare it case-insensitively: backends that upper-case
+	// methods (WSGI, many frameworks) would otherwise serve "post" as a POST that no
+	// rule checked.
 	t.Method = upperMethod(r.Method)
 	d.ids = d.p.MatchRules(&t, d.ids, &d.scratch)
 	if len(d.ids) == 0 {

@@ -24,7 +24,8 @@
 //     characters outside a host name, unbracketed or unterminated IPv6, empty
 //     labels) is refused with 400.
 //  5. If an exemption matches: Exempt (no authentication at all). Exemptions
-//     compare the method exactly.
+//     compare the method as received with the configured methods, which are
+//     upper-cased: an exemption listing "get" or "GET" exempts GET, never "get".
 //  6. Rules compare the method case-insensitively ("post" is checked by a rule
 //     listing POST, because many backends upper-case methods). Every matching
 //     rule is checked in configuration order; the first that
