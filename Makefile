@@ -115,7 +115,7 @@ RUN_CONFIG ?= manifests/base/wasmplugin.yaml
 
 .PHONY: run
 run: out/wasmauth.wasm ## Run the filter in the local gateway (demo gRPC Greeter + HTTP echo); prints curl/grpcurl commands
-	cd e2e && go run ./cmd/wasmauth-gateway -demo -addr $(RUN_ADDR) -module ../out/wasmauth.wasm -config ../$(RUN_CONFIG)
+	cd e2e && go run ./cmd/wasmauth-gateway -demo -addr $(RUN_ADDR) -module ../out/wasmauth.wasm -config $(abspath $(RUN_CONFIG))
 
 # --- OCI image (build/oci, its own Go module) ---
 VARIANT ?= compat
