@@ -17,7 +17,10 @@ die() {
 }
 command -v apt-get >/dev/null || die "missing Debian packages ${missing[*]} and no apt-get: install them by hand"
 sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || die "missing Debian packages ${missing[*]}: run as root, or install sudo"
+	sudo="sudo"
+fi
 echo "install-packages: installing ${missing[*]}" >&2
 $sudo apt-get update -qq >&2 || die "apt-get update failed"
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
