@@ -175,7 +175,7 @@ out/wasmauth-profile.wasm: $(GO_SOURCES) build/wasm-opt-passthrough.sh
 
 .PHONY: profile
 profile: out/wasmauth-profile.wasm ## Per-function CPU profile of one request kind (PROFILE_SCENARIO="deny missing", PROFILE_MODULE=out/wasmauth.wasm)
-	@build/install-packages.sh linux-perf
+	@build/install-perf.sh
 	cd e2e && go build -tags perfmap -o ../out/bin/wasmauth-profile ./bench/cmd/wasmauth-profile
 	perf record -q -e cpu-clock -F 5000 -o out/perf.data -- out/bin/wasmauth-profile -module $(PROFILE_MODULE) -scenario "$(PROFILE_SCENARIO)" -pid-file out/perf.pid
 	@status=0; out/bin/wasmauth-profile -report out/perf.data || status=$$?; \
