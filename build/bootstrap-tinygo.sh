@@ -3,6 +3,11 @@
 # (no release tarball is needed) and prints the path of a `tinygo` command that is
 # ready to use. Idempotent: a finished install is reused in well under a second.
 #
+# An install lives in a directory named after a hash of everything it is made from (this
+# script, the files it copies in, the versions of the Debian packages it builds against),
+# so changing any of them installs afresh beside the old one instead of reusing it. The
+# `tinygo` it prints runs every build in a new, empty TinyGo cache (see step 7).
+#
 #   build/bootstrap-tinygo.sh            # install if needed, print the tinygo path
 #
 # Environment:
@@ -25,8 +30,20 @@ APT_PACKAGES=(
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache_root=${WASMAUTH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/wasmauth}
-prefix="$cache_root/tinygo-$TINYGO_VERSION"
-wrapper="$prefix/bin/tinygo"
+# Every file of this repository the install reads: a new patch must be listed here.
+INPUTS=("$here/bootstrap-tinygo.sh" "$here/netshim.go.in")
+
+# set_prefix names the install after a hash of its inputs and of the installed versions
+# of the Debian packages (a package not installed yet is left out of the hash).
+set_prefix() {
+	local key
+	key=$({
+		cat "${INPUTS[@]}"
+		dpkg-query -W -f='${Package}=${Version}\n' "${APT_PACKAGES[@]}" 2>/dev/null || true
+	} | sha256sum | cut -c1-16)
+	prefix="$cache_root/tinygo-$TINYGO_VERSION-$key"
+	wrapper="$prefix/bin/tinygo"
+}
 
 log() { printf 'bootstrap-tinygo: %s\n' "$*" >&2; }
 die() {
@@ -36,13 +53,27 @@ die() {
 
 pinned() { "$1" version 2>/dev/null | grep -q "^tinygo version $TINYGO_VERSION "; }
 
+# installed: the install at $prefix is complete and the Go it uses is still there (that
+# lives in the module cache, which may have been cleaned: then it is fetched again).
+installed() {
+	[ -x "$wrapper" ] && [ -f "$prefix/.complete" ] || return 1
+	local goroot
+	goroot=$(cat "$prefix/goroot")
+	if [ ! -x "$goroot/bin/go" ]; then
+		log "fetching $STDLIB_GO again (no longer in the module cache)"
+		[ "$(GOTOOLCHAIN=$STDLIB_GO GOFLAGS= go env GOROOT 2>/dev/null)" = "$goroot" ] || return 1
+	fi
+	pinned "$wrapper"
+}
+
 # 1. An explicitly given or already installed tinygo of exactly the pinned version wins.
 if [ -n "${TINYGO:-}" ]; then
 	pinned "$TINYGO" || die "TINYGO=$TINYGO is not tinygo $TINYGO_VERSION ($("$TINYGO" version 2>&1 | head -1))"
 	echo "$TINYGO"
 	exit 0
 fi
-if [ -x "$wrapper" ] && [ -f "$prefix/.complete" ] && pinned "$wrapper"; then
+set_prefix
+if installed; then
 	echo "$wrapper"
 	exit 0
 fi
@@ -54,11 +85,16 @@ fi
 
 command -v go >/dev/null || die "go is not on PATH; install Go first (https://go.dev/doc/install)"
 
-# 2. Debian packages, only those that are missing.
+# 2. Debian packages, only those that are missing. Their versions are part of the key.
 "$here/install-packages.sh" "${APT_PACKAGES[@]}"
 for tool in "clang-$LLVM_MAJOR" "wasm-ld-$LLVM_MAJOR" wasm-opt; do
 	command -v "$tool" >/dev/null || die "$tool not found on PATH after installing packages"
 done
+set_prefix
+if installed; then
+	echo "$wrapper"
+	exit 0
+fi
 
 # 3. The Go toolchain TinyGo uses for its standard library (from the module proxy).
 log "fetching $STDLIB_GO for TinyGo's standard library"
@@ -83,31 +119,49 @@ cp "$stdlib_goroot/src/net/ip.go" "$stdlib_goroot/src/net/mac.go" "$root/src/net
 cp "$here/netshim.go.in" "$root/src/net/shim.go"
 chmod u+w "$root/src/net/"*
 
-# 5. Build the compiler against Debian's LLVM.
+# 5. Build the compiler against Debian's LLVM, with the pinned Go rather than the Go that
+#    runs this script: TinyGo type-checks with the go/types it is built with.
 log "building tinygo (30-90 s)"
-(cd "$root" && CGO_ENABLED=1 GOFLAGS=-mod=mod go build -tags="llvm$LLVM_MAJOR" -o "$root/build/tinygo" .) >&2 ||
+(cd "$root" && CGO_ENABLED=1 GOROOT="$stdlib_goroot" GOTOOLCHAIN=local GOFLAGS=-mod=mod \
+	"$stdlib_goroot/bin/go" build -tags="llvm$LLVM_MAJOR" -o "$root/build/tinygo" .) >&2 ||
 	die "building tinygo failed (are llvm-$LLVM_MAJOR-dev and libclang-$LLVM_MAJOR-dev installed?)"
 
-# 6. Seed TinyGo's cache with Debian's wasi-libc and compiler-rt (their sources are submodules too).
-tcache="$prefix.tmp/cache/tinygo"
-mkdir -p "$tcache/wasi-libc-wasm32-unknown-wasi-generic" "$tcache/compiler-rt-wasm32-unknown-wasi-generic"
-cp /usr/lib/wasm32-wasi/libc.a "$tcache/wasi-libc-wasm32-unknown-wasi-generic/lib.a" || die "no /usr/lib/wasm32-wasi/libc.a (package wasi-libc)"
-cp -r /usr/include/wasm32-wasi "$tcache/wasi-libc-wasm32-unknown-wasi-generic/include" || die "no /usr/include/wasm32-wasi (package wasi-libc)"
-cp "/usr/lib/llvm-$LLVM_MAJOR/lib/clang/$LLVM_MAJOR/lib/wasi/libclang_rt.builtins-wasm32.a" \
-	"$tcache/compiler-rt-wasm32-unknown-wasi-generic/lib.a" || die "no compiler-rt for wasm32 (package libclang-rt-$LLVM_MAJOR-dev-wasm32)"
+# 6. The seeds of TinyGo's cache: Debian's wasi-libc and compiler-rt (their sources are
+#    submodules too), linked, not copied, so that they are always the installed ones.
+seeds="$prefix.tmp/seeds"
+rt="/usr/lib/llvm-$LLVM_MAJOR/lib/clang/$LLVM_MAJOR/lib/wasi/libclang_rt.builtins-wasm32.a"
+[ -f /usr/lib/wasm32-wasi/libc.a ] && [ -d /usr/include/wasm32-wasi ] ||
+	die "no /usr/lib/wasm32-wasi/libc.a or /usr/include/wasm32-wasi (package wasi-libc)"
+[ -f "$rt" ] || die "no $rt (package libclang-rt-$LLVM_MAJOR-dev-wasm32)"
+mkdir -p "$seeds/wasi-libc-wasm32-unknown-wasi-generic" "$seeds/compiler-rt-wasm32-unknown-wasi-generic"
+ln -s /usr/lib/wasm32-wasi/libc.a "$seeds/wasi-libc-wasm32-unknown-wasi-generic/lib.a"
+ln -s /usr/include/wasm32-wasi "$seeds/wasi-libc-wasm32-unknown-wasi-generic/include"
+ln -s "$rt" "$seeds/compiler-rt-wasm32-unknown-wasi-generic/lib.a"
+echo "$stdlib_goroot" >"$prefix.tmp/goroot"
 
-# 7. A wrapper that puts the right Go first in PATH (TinyGo asks `go` for its version)
-#    and keeps TinyGo's cache, with its seeds, inside this install.
+# 7. A wrapper that puts the right Go first in PATH (TinyGo asks `go` for its version) and
+#    runs TinyGo in a new cache ($XDG_CACHE_HOME/tinygo; TinyGo ignores GOCACHE) holding
+#    only the seeds, removed afterwards. TinyGo's package cache cannot be shared between
+#    builds: a generic instance compiled into a package is named after the package that
+#    instantiated it first in that build (slices.Sort[[]rune rune] or
+#    slices.Sort[[]int32 int32]), which its cache key does not cover. A package compiled
+#    in an earlier build keeps its spelling, the linker keeps both copies, and the bytes
+#    of the module depend on what was built before.
 mkdir -p "$prefix.tmp/bin"
 cat >"$prefix.tmp/bin/tinygo" <<EOF
 #!/bin/sh
-# Generated by wasmauth's build/bootstrap-tinygo.sh: tinygo $TINYGO_VERSION with $STDLIB_GO.
+# Generated by wasmauth's build/bootstrap-tinygo.sh: tinygo $TINYGO_VERSION with $STDLIB_GO,
+# in a new TinyGo cache for every run.
 export PATH="$stdlib_goroot/bin:\$PATH"
 export GOROOT="$stdlib_goroot"
 export GOTOOLCHAIN=local
 export TINYGOROOT="$prefix/root"
-export XDG_CACHE_HOME="$prefix/cache"
-exec "$prefix/root/build/tinygo" "\$@"
+cache=\$(mktemp -d "\${TMPDIR:-/tmp}/wasmauth-tinygo.XXXXXX") || exit 1
+trap 'rm -rf "\$cache"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+mkdir "\$cache/tinygo" && ln -s "$prefix/seeds/"* "\$cache/tinygo/" || exit 1
+XDG_CACHE_HOME="\$cache" "$prefix/root/build/tinygo" "\$@"
 EOF
 chmod +x "$prefix.tmp/bin/tinygo"
 
