@@ -17,12 +17,15 @@ TINYGO_CMD = $$(build/bootstrap-tinygo.sh)
 # -buildmode=wasi-legacy: since TinyGo 0.35 `_start` calls proc_exit(0) after main, which
 #   proxy-wasm hosts treat as a dead VM.
 # -scheduler=none: proxy-wasm calls are synchronous; no goroutines.
+# -p=1: one compile job at a time. A generic instance is named after the package that
+#   instantiates it first (slices.Sort[[]rune rune] or [[]int32 int32]); with parallel jobs
+#   that depends on timing and on the number of cores, and so do the module's bytes.
 # -tags=custommalloc: TinyGo then links no malloc/free of its own. Envoy allocates guest memory
 #   through an exported `malloc` when there is one, and TinyGo's keeps every block until free(),
 #   which Envoy never calls: linear memory would grow on every request. The filter exports its own
 #   malloc instead (filter/hostmem_tinygo.go): garbage-collected memory, and one reused buffer for
 #   the request headers.
-TINYGO_FLAGS := -target=wasip1 -scheduler=none -buildmode=wasi-legacy -no-debug
+TINYGO_FLAGS := -target=wasip1 -scheduler=none -buildmode=wasi-legacy -no-debug -p=1
 PLUGIN_TAGS := custommalloc
 
 GO_SOURCES := go.mod go.sum $(shell find filter config auth -name '*.go' -not -name '*_test.go' 2>/dev/null)
@@ -61,12 +64,15 @@ toolchain: ## Install the pinned TinyGo toolchain (idempotent)
 	@build/bootstrap-tinygo.sh
 
 .PHONY: reproducible
-reproducible: out/wasmauth.wasm ## Check that two clean builds are byte-identical
-	@rm -rf out/repro && mkdir -p out/repro
-	$(TINYGO_CMD) build $(TINYGO_FLAGS) -tags=$(PLUGIN_TAGS) -o out/repro/a.wasm ./filter
-	$(TINYGO_CMD) build $(TINYGO_FLAGS) -tags=$(PLUGIN_TAGS) -o out/repro/b.wasm ./filter
-	@cmp out/repro/a.wasm out/repro/b.wasm && cmp out/repro/a.wasm out/wasmauth.wasm
-	@echo "reproducible: two builds are byte-identical ($$(sha256sum out/repro/a.wasm | cut -d' ' -f1))"
+# The toolchain's tinygo already builds in a new cache every time (build/bootstrap-tinygo.sh);
+# the empty XDG_CACHE_HOME makes a TINYGO=... of your own do the same here.
+reproducible: out/wasmauth.wasm ## Check that a build in a fresh, empty TinyGo cache gives out/wasmauth.wasm's bytes
+	@rm -rf out/repro && mkdir -p out/repro/cache
+	XDG_CACHE_HOME=$(CURDIR)/out/repro/cache $(TINYGO_CMD) build $(TINYGO_FLAGS) -tags=$(PLUGIN_TAGS) -o out/repro/fresh.wasm ./filter
+	@rm -rf out/repro/cache
+	@cmp out/repro/fresh.wasm out/wasmauth.wasm || { \
+		echo "reproducible: out/wasmauth.wasm differs from a build in a fresh TinyGo cache (out/repro/fresh.wasm)" >&2; exit 1; }
+	@echo "reproducible: a fresh build is byte-identical to out/wasmauth.wasm ($$(sha256sum out/wasmauth.wasm | cut -d' ' -f1))"
 
 # Debian packages the tests use besides the toolchain: real non-Go clients (curl, python3-grpcio),
 # h2load (nghttp2-client), htpasswd (apache2-utils) for live hash vectors, wasm-objdump (wabt).
