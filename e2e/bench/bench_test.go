@@ -147,7 +147,8 @@ func TestReport(t *testing.T) {
 	}
 	res, err := bench.Report(context.Background(), bench.Options{
 		FilterWasm: wasmtest.Path(t, "wasmauth.wasm"), NoopWasm: wasmtest.Path(t, "noop.wasm"),
-		Timing: bench.Timing{Rounds: 3, Batch: 500}, MemoryRequests: 20_000, GatewaySkipped: "test", Logf: t.Logf,
+		GCTortureWasm: wasmtest.Path(t, "wasmauth-gctorture.wasm"),
+		Timing:        bench.Timing{Rounds: 3, Batch: 500}, MemoryRequests: 20_000, GatewaySkipped: "test", Logf: t.Logf,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -155,6 +156,32 @@ func TestReport(t *testing.T) {
 	if err := res.Markdown(testWriter{t}, ""); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestCollectionPause: the pause row times real collections of a VM that holds the
+// configuration (the gctorture build runs runtime.GC when asked; a host call that did
+// nothing would take no measurable time and leave the memory at its start size).
+func TestCollectionPause(t *testing.T) {
+	rt, err := host.NewRuntime(context.Background(), wasmtest.Module(t, "wasmauth-gctorture.wasm"), host.RuntimeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close(context.Background())
+	small, err := bench.CollectionPause(rt, bench.ScaledConfig(bench.ScaleRules, 1), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	large, err := bench.CollectionPause(rt, bench.ScaledConfig(bench.ScaleRules, 1000), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if small.NS <= 0 || large.NS <= 0 {
+		t.Errorf("collection times %v and %v: the clock did not move", small.NS, large.NS)
+	}
+	if large.Memory <= small.Memory {
+		t.Errorf("1,000 rules hold %d bytes of linear memory, 1 rule %d: the configuration was not loaded", large.Memory, small.Memory)
+	}
+	t.Logf("one collection: 1 rule %.2f ms (%d KiB), 1,000 rules %.2f ms (%d KiB)", small.NS/1e6, small.Memory>>10, large.NS/1e6, large.Memory>>10)
 }
 
 // TestThrottledScenario checks the throttled request's verdict and that throttling is

@@ -165,3 +165,34 @@ func median(xs []float64) float64 {
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
+
+// Pause is what one garbage collection costs a VM of the gctorture build (the shipped
+// filter plus an export that runs runtime.GC) holding a configuration.
+type Pause struct {
+	NS     float64 // median CPU time of one collection
+	Memory uint32  // the VM's linear memory once the configuration is loaded
+}
+
+// CollectionPause loads config into one VM of gctorture (a runtime of
+// out/wasmauth-gctorture.wasm) and times rounds forced collections. A request pays
+// this when its allocation finds the heap full: TinyGo's collector marks the live heap
+// and sweeps every block of it, so the pause grows with the heap the policy needs.
+func CollectionPause(gctorture *host.Runtime, config string, rounds int) (Pause, error) {
+	p, err := gctorture.NewPlugin(context.Background(), host.PluginOptions{Config: []byte(config), VMs: 1})
+	if err != nil {
+		return Pause{}, err
+	}
+	defer p.Close(context.Background())
+	vm := p.VMs()[0]
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var ts []float64
+	for r := 0; r < rounds; r++ {
+		start := threadCPU()
+		if _, err := vm.CallExport(host.GCExport); err != nil {
+			return Pause{}, err
+		}
+		ts = append(ts, float64(threadCPU()-start))
+	}
+	return Pause{NS: median(ts), Memory: vm.MemorySize()}, nil
+}

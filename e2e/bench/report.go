@@ -18,6 +18,9 @@ import (
 // Options configure a full benchmark run (Report).
 type Options struct {
 	FilterWasm, NoopWasm string // paths of out/wasmauth.wasm and out/noop.wasm
+	// GCTortureWasm is out/wasmauth-gctorture.wasm, which times one collection per
+	// scaled configuration; empty skips those rows.
+	GCTortureWasm string
 	// Timing of the per-request scenarios; the scaling matrix uses half the batch.
 	Timing Timing
 	// MemoryRequests is the length of the mixed load through one VM (1,000,000).
@@ -90,6 +93,17 @@ func Report(ctx context.Context, o Options) (*Results, error) {
 	}
 	if mods.Noop, err = host.NewRuntime(ctx, noopWasm, host.RuntimeOptions{}); err != nil {
 		return nil, err
+	}
+	var gctorture *host.Runtime
+	if o.GCTortureWasm != "" {
+		wasm, err := os.ReadFile(o.GCTortureWasm)
+		if err != nil {
+			return nil, fmt.Errorf("%w (run `make wasm-variants`)", err)
+		}
+		if gctorture, err = host.NewRuntime(ctx, wasm, host.RuntimeOptions{}); err != nil {
+			return nil, err
+		}
+		defer gctorture.Close(ctx)
 	}
 
 	// Per-request scenarios.
@@ -170,6 +184,14 @@ func Report(ctx context.Context, o Options) (*Results, error) {
 			add(Row{"scale", fmt.Sprintf("%d %s: request", n, kind), nsStr(c.FilterNS), nsStr(c.NoopNS), ratio(c.FilterNS, c.NoopNS), note})
 			add(Row{"scale", fmt.Sprintf("%d %s: config load (VM start + configure)", n, kind), msStr(load.FilterNS), msStr(load.NoopNS), ratio(load.FilterNS, load.NoopNS),
 				fmt.Sprintf("%d bytes of JSON", len(cfg))})
+			if gctorture != nil {
+				pause, err := CollectionPause(gctorture, cfg, 5)
+				if err != nil {
+					return nil, fmt.Errorf("%s=%d: collection: %w", kind, n, err)
+				}
+				add(Row{"scale", fmt.Sprintf("%d %s: one garbage collection", n, kind), msStr(pause.NS), "", "",
+					"a request pays it when the heap fills; " + mibStr(pause.Memory) + " of linear memory"})
+			}
 		}
 	}
 

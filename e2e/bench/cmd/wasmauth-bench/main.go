@@ -46,7 +46,8 @@ func main() {
 	defer os.RemoveAll(tmp)
 	o := bench.Options{
 		FilterWasm: filepath.Join(*root, "out", "wasmauth.wasm"), NoopWasm: filepath.Join(*root, "out", "noop.wasm"),
-		Timing: bench.Timing{Rounds: *rounds, Batch: *batch}, MemoryRequests: *requests,
+		GCTortureWasm: filepath.Join(*root, "out", "wasmauth-gctorture.wasm"),
+		Timing:        bench.Timing{Rounds: *rounds, Batch: *batch}, MemoryRequests: *requests,
 		SmallRequests: *small, BodyBytes: int64(*bodyMB) << 20, BodyRequests: *bodies, TempDir: tmp,
 		Logf: logger.Printf,
 	}
