@@ -200,19 +200,20 @@ func (g *hostGroup) freeze() {
 // per distinct pattern length (host and path) and never scan the matchers, so
 // 10,000 rules cost about what one does.
 type index struct {
-	any         hostGroup          // matchers without hosts
-	exactHost   strMap[*hostGroup] // "api.example.com"
-	suffixHost  lenMap             // "*.example.com" stored as ".example.com" -> group id
-	prefixHost  lenMap             // "api.*" stored as "api." -> group id
-	groups      []*hostGroup       // groups of the wildcard patterns, by group id
-	methods     [][]string         // per matcher; nil = every method
-	hasQuery    bool
-	wildcardIDs map[string]int32      // pattern -> group id, during construction
-	exactHosts  map[string]*hostGroup // during construction; then frozen into exactHost
+	any        hostGroup          // matchers without hosts
+	exactHost  strMap[*hostGroup] // "api.example.com"
+	suffixHost lenMap             // "*.example.com" stored as ".example.com" -> group id
+	prefixHost lenMap             // "api.*" stored as "api." -> group id
+	groups     []*hostGroup       // groups of the wildcard patterns, by group id
+	methods    [][]string         // per matcher; nil = every method
+	hasQuery   bool
 }
 
 func newIndex(ms []matcher) *index {
 	ix := &index{methods: make([][]string, len(ms))}
+	// The matchers of each host pattern, in order of first appearance.
+	var hosts []string
+	idsOf := map[string][]int32{}
 	for i := range ms {
 		m := &ms[i]
 		id := int32(i)
@@ -228,53 +229,56 @@ func newIndex(ms []matcher) *index {
 			continue
 		}
 		for _, h := range m.hosts {
-			ix.group(h).add(m, id)
+			ids, seen := idsOf[h]
+			if !seen {
+				hosts = append(hosts, h)
+			}
+			idsOf[h] = append(ids, id)
 		}
 	}
 	ix.any.freeze()
-	for _, g := range ix.exactHosts {
-		g.freeze()
+	// Host patterns with the same matchers share one group: one rule listing 10,000
+	// hosts builds one path index, not 10,000 copies of it.
+	shared := map[string]*hostGroup{}
+	exact := map[string]*hostGroup{}
+	for _, h := range hosts {
+		ids := idsOf[h]
+		key := idsKey(ids)
+		g := shared[key]
+		if g == nil {
+			g = &hostGroup{}
+			for _, id := range ids {
+				g.add(&ms[id], id)
+			}
+			g.freeze()
+			shared[key] = g
+		}
+		switch {
+		case h[0] == '*' || h[len(h)-1] == '*':
+			gid := int32(len(ix.groups))
+			ix.groups = append(ix.groups, g)
+			if h[0] == '*' {
+				ix.suffixHost.add(h[1:], gid)
+			} else {
+				ix.prefixHost.add(h[:len(h)-1], gid)
+			}
+		default:
+			exact[h] = g
+		}
 	}
-	for _, g := range ix.groups {
-		g.freeze()
-	}
-	ix.exactHost = newStrMap(ix.exactHosts)
+	ix.exactHost = newStrMap(exact)
 	ix.suffixHost.freeze()
 	ix.prefixHost.freeze()
-	ix.wildcardIDs, ix.exactHosts = nil, nil
 	return ix
 }
 
-// group returns the hostGroup of a normalised host pattern, creating it.
-func (ix *index) group(h string) *hostGroup {
-	switch {
-	case h[0] == '*' || h[len(h)-1] == '*':
-		if ix.wildcardIDs == nil {
-			ix.wildcardIDs = map[string]int32{}
-		}
-		if gid, ok := ix.wildcardIDs[h]; ok {
-			return ix.groups[gid]
-		}
-		gid := int32(len(ix.groups))
-		ix.groups = append(ix.groups, &hostGroup{})
-		ix.wildcardIDs[h] = gid
-		if h[0] == '*' {
-			ix.suffixHost.add(h[1:], gid)
-		} else {
-			ix.prefixHost.add(h[:len(h)-1], gid)
-		}
-		return ix.groups[gid]
-	default:
-		if ix.exactHosts == nil {
-			ix.exactHosts = map[string]*hostGroup{}
-		}
-		g := ix.exactHosts[h]
-		if g == nil {
-			g = &hostGroup{}
-			ix.exactHosts[h] = g
-		}
-		return g
+// idsKey is a map key for a list of matcher ids.
+func idsKey(ids []int32) string {
+	b := make([]byte, 0, 4*len(ids))
+	for _, id := range ids {
+		b = append(b, byte(id>>24), byte(id>>16), byte(id>>8), byte(id))
 	}
+	return string(b)
 }
 
 // match appends the ids of the matchers selecting t to dst[:0], in ascending

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"strconv"
 	"testing"
 )
@@ -67,4 +68,42 @@ func FuzzStrMap(f *testing.F) {
 			t.Fatalf("get(%q) = %d, %v; want %d, %v", probe, got, ok, want, wantOK)
 		}
 	})
+}
+
+// TestHostGroupsShared: host patterns with the same matchers share one path index
+// (one rule listing many hosts builds one), and sharing never mixes matchers up.
+func TestHostGroupsShared(t *testing.T) {
+	ix := newIndex([]matcher{
+		{hosts: []string{"a.example.com", "b.example.com", "*.w.example.com"}, kind: pathPrefix, pattern: "/x"},
+		{hosts: []string{"b.example.com", "c.example.com"}, kind: pathExact, pattern: "/y"},
+		{hosts: []string{"c.example.com"}, kind: pathPrefix, pattern: "/x"},
+	})
+	group := func(h string) *hostGroup {
+		g, _ := ix.exactHost.get(h)
+		return g
+	}
+	if group("a.example.com") != ix.groups[0] {
+		t.Error("a.example.com and *.w.example.com (matcher 0 alone) do not share a group")
+	}
+	if group("b.example.com") == group("a.example.com") || group("c.example.com") == group("b.example.com") {
+		t.Error("hosts with different matchers share a group")
+	}
+	var scratch []int32
+	for _, tt := range []struct {
+		host, path string
+		want       []int32
+	}{
+		{"a.example.com", "/x/1", []int32{0}},
+		{"a.example.com", "/y", nil},
+		{"b.example.com", "/x", []int32{0}},
+		{"b.example.com", "/y", []int32{1}},
+		{"c.example.com", "/x", []int32{2}},
+		{"c.example.com", "/y", []int32{1}},
+		{"q.w.example.com", "/x", []int32{0}},
+	} {
+		got := ix.match(&Target{Host: tt.host, HostOK: true, Path: tt.path, Method: "GET"}, nil, &scratch)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s%s: matchers %v, want %v", tt.host, tt.path, got, tt.want)
+		}
+	}
 }
