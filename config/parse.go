@@ -535,6 +535,11 @@ func (ps *parser) strList(path string, r gjson.Result, str func(string, gjson.Re
 	out := make([]string, 0, items.len())
 	good := true
 	for i, it := range items.all() {
+		if it.Type == gjson.String {
+			// The common case, without building the element's path.
+			out = append(out, strings.Clone(it.Str))
+			continue
+		}
 		s, ok := str(elem(path, i), it)
 		if !ok {
 			good = false
@@ -633,38 +638,46 @@ func (ps *parser) metadataCredentials(r gjson.Result) (user, pass string) {
 // istio-ecosystem plugin (password rotation); in users a user must be unique.
 func (ps *parser) credentials(path string, items jsonArray, alternatives bool) (map[string]*Credential, map[string]int) {
 	out := make(map[string]*Credential, items.len())
-	first := map[string]int{}
+	var first map[string]int // users only: a rule's list may repeat a user
 	str := ps.str
 	if alternatives {
 		str = ps.oldStr // a rule's list, which the old plugin read
+	} else {
+		first = map[string]int{}
 	}
 	for i, it := range items.all() {
-		p := elem(path, i)
-		s, ok := str(p, it)
-		if !ok {
-			continue
+		// The element's path is built only for a message.
+		var s string
+		if it.Type == gjson.String {
+			s = strings.Clone(it.Str)
+		} else {
+			var ok bool
+			if s, ok = str(elem(path, i), it); !ok {
+				continue
+			}
 		}
 		c, msg := ps.credential(s, alternatives)
 		if c == nil {
-			ps.errf(p, msg)
+			ps.errf(elem(path, i), msg)
 			continue
 		}
 		if c.hash == nil && len(c.secret) == 0 {
-			ps.warnf(p, "user "+strconv.Quote(c.user)+" has an empty password")
+			ps.warnf(elem(path, i), "user "+strconv.Quote(c.user)+" has an empty password")
 		}
-		if j, dup := first[c.user]; dup {
+		if prev, dup := out[c.user]; dup {
 			if !alternatives {
-				ps.errf(p, "duplicate user "+strconv.Quote(c.user)+" (first at "+elem(path, j)+")")
+				ps.errf(elem(path, i), "duplicate user "+strconv.Quote(c.user)+" (first at "+elem(path, first[c.user])+")")
 				continue
 			}
-			last := out[c.user]
-			for last.next != nil {
-				last = last.next
+			for prev.next != nil {
+				prev = prev.next
 			}
-			last.next = c
+			prev.next = c
 			continue
 		}
-		first[c.user] = i
+		if first != nil {
+			first[c.user] = i
+		}
 		out[c.user] = c
 	}
 	return out, first
@@ -714,6 +727,9 @@ func (ps *parser) credential(s string, emptyOK bool) (*Credential, string) {
 	c.secret = []byte(secret)
 	return c, ""
 }
+
+// pathFields are a matcher's path pattern fields, of which it has exactly one.
+var pathFields = []string{"prefix", "exact", "suffix"}
 
 var (
 	exemptionFields          = []string{"hosts", "prefix", "exact", "suffix", "request_methods"}
@@ -809,17 +825,23 @@ func (ps *parser) matcher(p string, f *object, rule bool) (matcher, bool) {
 		str, strs = ps.oldStr, ps.oldStrs
 	}
 	if v, ok := f.get("hosts"); ok {
-		hs, ok := strs(field(p, "hosts"), v)
+		hp := field(p, "hosts")
+		hs, ok := strs(hp, v)
 		good = good && ok
-		seen := map[string]bool{}
+		var seen map[string]bool
+		if len(hs) > 1 {
+			seen = make(map[string]bool, len(hs))
+		}
 		anyHost := false
 		for j, h := range hs {
-			n, any, live := ps.hostPattern(elem(field(p, "hosts"), j), h)
+			n, any, live := ps.hostPattern(hp, j, h)
 			switch {
 			case any:
 				anyHost = true
 			case live && !seen[n]:
-				seen[n] = true
+				if seen != nil {
+					seen[n] = true
+				}
 				m.hosts = append(m.hosts, n)
 			}
 		}
@@ -830,8 +852,9 @@ func (ps *parser) matcher(p string, f *object, rule bool) (matcher, bool) {
 			m.never = true // every entry is dead: not "every host"
 		}
 	}
-	var kinds []string
-	for _, k := range []string{"prefix", "exact", "suffix"} {
+	var kindsBuf [3]string
+	kinds := kindsBuf[:0]
+	for _, k := range pathFields {
 		if _, ok := f.get(k); ok {
 			kinds = append(kinds, k)
 		}
@@ -843,7 +866,14 @@ func (ps *parser) matcher(p string, f *object, rule bool) (matcher, bool) {
 	case 1:
 		k := kinds[0]
 		if s, ok := str(field(p, k), f.value(k)); ok {
-			m.kind = map[string]pathKind{"prefix": pathPrefix, "exact": pathExact, "suffix": pathSuffix}[k]
+			switch k {
+			case "prefix":
+				m.kind = pathPrefix
+			case "exact":
+				m.kind = pathExact
+			default:
+				m.kind = pathSuffix
+			}
 			var live bool
 			m.pattern, live, ok = ps.pathPattern(field(p, k), m.kind, s)
 			good = good && ok
@@ -890,15 +920,16 @@ const MaxMethodLen = 32
 // hostPattern normalises one hosts entry. Every entry the istio-ecosystem plugin
 // accepted is accepted: "*" alone (any host) returns any; an entry no request
 // host can match is reported as a warning and returns live false; a port is
-// dropped with a warning (request ports are ignored).
-func (ps *parser) hostPattern(path, s string) (pattern string, any, live bool) {
+// dropped with a warning (request ports are ignored). Warnings name the entry as
+// element j of hostsPath.
+func (ps *parser) hostPattern(hostsPath string, j int, s string) (pattern string, any, live bool) {
 	h := strings.ToLower(s)
 	dead := func(why string) (string, bool, bool) {
-		ps.warnf(path, strconv.Quote(s)+" can never match a request host: "+why)
+		ps.warnf(elem(hostsPath, j), strconv.Quote(s)+" can never match a request host: "+why)
 		return "", false, false
 	}
 	withoutPort := func(host string) {
-		ps.warnf(path, strconv.Quote(s)+" has a port; request ports are ignored: matched as "+strconv.Quote(host))
+		ps.warnf(elem(hostsPath, j), strconv.Quote(s)+" has a port; request ports are ignored: matched as "+strconv.Quote(host))
 	}
 	switch {
 	case h == "":
