@@ -11,6 +11,7 @@ require (
 	github.com/tetratelabs/wazero v1.9.0
 	github.com/tidwall/gjson v1.18.0
 	golang.org/x/crypto v0.48.0
+	golang.org/x/text v0.34.0
 	sigs.k8s.io/yaml v1.6.0
 )
 

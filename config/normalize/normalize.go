@@ -24,7 +24,7 @@ var (
 	ErrDotParams      = errors.New("path contains a dot segment with ;parameters")
 	ErrDotSegment     = errors.New("path contains a dot segment (. or ..)")
 	ErrLookalikeDot   = errors.New("path contains a dot segment written with full-width or compatibility dots")
-	ErrLookalikeSlash = errors.New("path contains a full-width or compatibility form of '/', '\\' or '%'")
+	ErrLookalikeDelim = errors.New("path contains a compatibility form of '/', '\\', '%', ';', '?' or '#'")
 )
 
 // Path normalises a raw request path (the HTTP/2 :path). It returns the
@@ -204,8 +204,9 @@ func checkSegments(raw string) error {
 
 // checkLookalikes refuses the characters that Unicode compatibility normalisation
 // (NFKC, which some backends apply to paths: IIS/.NET, some Python and Java
-// stacks) turns into '/', '\\' or '%', and segments it turns into "." or "..":
-// "/public/\uFF0E\uFF0E/admin" would reach /admin there. p is decoded, valid UTF-8.
+// stacks) turns into text holding a delimiter ('/', '\\', '%', ';', '?', '#'), and
+// segments it turns into "." or "..": "/public/\uFF0E\uFF0E/admin" would reach
+// /admin there. p is decoded, valid UTF-8.
 func checkLookalikes(p []byte) error {
 	// Per segment: dots counts '.' and its look-alikes in the segment's name (up
 	// to ";params"), lookalike says one was a look-alike, other that the name has
@@ -222,9 +223,9 @@ func checkLookalikes(p []byte) error {
 		}
 		r, n := utf8.DecodeRune(p[i:])
 		i += n
-		switch r {
-		case '\uFF0F', '\uFE68', '\uFF3C', '\uFF05', '\uFE6A': // full-width and small '/', '\\', '%'
-			return ErrLookalikeSlash
+		nd, delim := compatForm(r)
+		if delim {
+			return ErrLookalikeDelim
 		}
 		switch {
 		case params:
@@ -232,17 +233,40 @@ func checkLookalikes(p []byte) error {
 			params = true
 		case r == '.':
 			dots++
-		case r == '\u2024' || r == '\uFE52' || r == '\uFF0E': // one dot leader, small and full-width full stop
-			dots++
-			lookalike = true
-		case r == '\u2025': // two dot leader
-			dots += 2
+		case nd > 0:
+			dots += nd
 			lookalike = true
 		default:
 			other = true
 		}
 	}
 	return nil
+}
+
+// compatForm classifies r by its NFKC form: dots > 0 when that form is only dots
+// (that many), delim when it holds '/', '\\', '%', ';', '?' or '#'. Every other rune
+// returns 0, false. The list is every such code point of Unicode 15
+// (TestCompatFormIsNFKC checks it against golang.org/x/text/unicode/norm).
+func compatForm(r rune) (dots int, delim bool) {
+	if r < 0x37e {
+		return 0, false
+	}
+	switch r {
+	case 0x2024, 0xfe52, 0xff0e: // one dot leader, small and full-width full stop
+		return 1, false
+	case 0x2025, 0xfe30: // two dot leader, its vertical presentation form
+		return 2, false
+	case 0x2026, 0xfe19: // horizontal ellipsis, its vertical presentation form
+		return 3, false
+	case 0x037e, 0xfe14, 0xfe54, 0xff1b, // ';': Greek question mark, small and full-width semicolons
+		0x2047, 0x2048, 0x2049, 0xfe16, 0xfe56, 0xff1f, // '?': "??", "?!", "!?", small and full-width
+		0xfe5f, 0xff03, // '#'
+		0xfe6a, 0xff05, // '%'
+		0xff0f, 0x2100, 0x2101, 0x2105, 0x2106, // '/': full-width, a/c, a/s, c/o, c/u
+		0xfe68, 0xff3c: // '\\'
+		return 0, true
+	}
+	return 0, false
 }
 
 // encodesHexPair reports whether s starts with two hex digits once decoded, each

@@ -3,7 +3,10 @@ package normalize
 import (
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestPath(t *testing.T) {
@@ -94,13 +97,20 @@ func TestPath(t *testing.T) {
 		{"/public/\uFE52\u2024;x/admin", "", "", ErrLookalikeDot},
 		{"/public/\u2025./admin", "/public/\u2025./admin", "", nil}, // three dots: a name
 		{"/v1\uFF0E2/x", "/v1\uFF0E2/x", "", nil},
-		{"/public\uFF0F..\uFF0Fadmin", "", "", ErrLookalikeSlash},
-		{"/public%EF%BC%8F..%EF%BC%8Fadmin", "", "", ErrLookalikeSlash},
-		{"/a\uFF3Cb", "", "", ErrLookalikeSlash},
-		{"/a\uFE68b", "", "", ErrLookalikeSlash},
-		{"/a\uFF05%32e", "", "", ErrLookalikeSlash},
-		{"/a;x\uFF0F../b", "", "", ErrLookalikeSlash},
-		{"/\u3002/x", "/\u3002/x", "", nil}, // ideographic full stop: NFKC keeps it
+		{"/public\uFF0F..\uFF0Fadmin", "", "", ErrLookalikeDelim},
+		{"/public%EF%BC%8F..%EF%BC%8Fadmin", "", "", ErrLookalikeDelim},
+		{"/a\uFF3Cb", "", "", ErrLookalikeDelim},
+		{"/a\uFE68b", "", "", ErrLookalikeDelim},
+		{"/a\uFF05%32e", "", "", ErrLookalikeDelim},
+		{"/a;x\uFF0F../b", "", "", ErrLookalikeDelim},
+		{"/\u3002/x", "/\u3002/x", "", nil},                  // ideographic full stop: NFKC keeps it
+		{"/public/%EF%B8%B0/admin", "", "", ErrLookalikeDot}, // U+FE30, vertical two dot leader
+		{"/public\u2100admin", "", "", ErrLookalikeDelim},    // a/c
+		{"/admin\uFF1Bx", "", "", ErrLookalikeDelim},         // full-width ';'
+		{"/admin\u037Ex", "", "", ErrLookalikeDelim},         // Greek question mark: ';' even under NFC
+		{"/a\uFF1F/b", "", "", ErrLookalikeDelim},            // full-width '?'
+		{"/a\uFE5F/b", "", "", ErrLookalikeDelim},            // small '#'
+		{"/a/\u2026/b", "/a/\u2026/b", "", nil},              // an ellipsis is three dots: a name
 	}
 	for _, tt := range tests {
 		p, q, err := Path(tt.in)
@@ -221,5 +231,28 @@ func BenchmarkPath(b *testing.B) {
 				Path(in)
 			}
 		})
+	}
+}
+
+// TestCompatFormIsNFKC: compatForm lists exactly the code points whose NFKC form is
+// only dots or holds a path delimiter, by Unicode's own tables.
+func TestCompatFormIsNFKC(t *testing.T) {
+	for r := rune(0x80); r <= unicode.MaxRune; r++ {
+		if r >= 0xd800 && r <= 0xdfff {
+			continue // surrogates are not characters
+		}
+		s := string(r)
+		n := norm.NFKC.String(s)
+		var wantDots int
+		var wantDelim bool
+		if n != s {
+			wantDelim = strings.ContainsAny(n, `/\%;?#`)
+			if n != "" && strings.Trim(n, ".") == "" {
+				wantDots = len(n)
+			}
+		}
+		if dots, delim := compatForm(r); dots != wantDots || delim != wantDelim {
+			t.Errorf("U+%04X (NFKC %q): compatForm = %d, %v; want %d, %v", r, n, dots, delim, wantDots, wantDelim)
+		}
 	}
 }

@@ -123,6 +123,8 @@ func HostileCases() []Case {
 		{Name: "path/encoded full-width dot-dot", Request: get("GET", any, "/public/%EF%BC%8E%EF%BC%8E/admin"), Want: hostileBadRequest},
 		{Name: "path/two dot leader", Request: get("GET", any, "/public/\u2025/admin"), Want: hostileBadRequest},
 		{Name: "path/full-width slash", Request: get("GET", any, "/public\uFF0F..\uFF0Fadmin"), Want: hostileBadRequest},
+		{Name: "path/vertical two dot leader", Request: get("GET", any, "/public/%EF%B8%B0/admin"), Want: hostileBadRequest},
+		{Name: "path/full-width semicolon", Request: get("GET", any, "/console\uFF1Bx"), Want: hostileBadRequest},
 		{Name: "path/64 KB of dot-dots", Request: get("GET", any, strings.Repeat("/..", 20<<10)+"/admin"), Want: hostileBadRequest},
 
 		// Host tricks (api.example.com and [2001:db8::1] are protected everywhere).
