@@ -118,6 +118,11 @@ func TestUnknownFields(t *testing.T) {
 				"basic_auth_rules[0].metadata[0]: needs exactly one of present, absent, exact, prefix, regex; got none"},
 		{"metadata credentials", `{"metadata_credentials":{"username":"a","password":"b","usrname":"c"}}`,
 			`metadata_credentials: unknown field "usrname" (did you mean "username"?)`},
+		// basic_auth_rules misspelt and missing: the configuration would check nothing.
+		{"rules misspelt, none given", `{"basic_auth_rule":[{"prefix":"/api","credentials":["u:p"]}]}`,
+			`$: unknown field "basic_auth_rule" (did you mean "basic_auth_rules"?): without basic_auth_rules no request is checked`},
+		{"rules with dashes, none given", `{"realm":"r","basic-auth-rules":[]}`,
+			`$: unknown field "basic-auth-rules" (did you mean "basic_auth_rules"?): without basic_auth_rules no request is checked`},
 	}
 	for _, tt := range refused {
 		t.Run(tt.name, func(t *testing.T) {

@@ -36,6 +36,10 @@ func (ps *parser) unknownField(path, name string, allowed, compat []string) {
 		ps.errf(path, "unknown field "+q+hint)
 		return
 	}
+	if near == "basic_auth_rules" && path == "$" {
+		// Kept for parse, which refuses it when basic_auth_rules itself is missing.
+		ps.rulesTypo = name
+	}
 	ps.warnf(path, "unknown field "+q+" is ignored"+hint)
 }
 

@@ -90,6 +90,8 @@ type parser struct {
 	warns  Errors
 	nextID int
 	lookup func(string) (string, bool)
+	// rulesTypo is a top-level field name that misspells basic_auth_rules.
+	rulesTypo string
 	// usersUnseen is set when users_from_env names a variable that was not read
 	// (Parse without environment): allow lists may then name users it cannot see.
 	usersUnseen bool
@@ -203,6 +205,14 @@ func (ps *parser) parse(data []byte) *Policy {
 	}
 	if r, ok := f.get("users_from_env"); ok {
 		ps.usersFromEnv(r, pol.users, userIndex)
+	}
+	if _, ok := f.get("basic_auth_rules"); !ok && ps.rulesTypo != "" {
+		// The old plugin ignored it too, and then checked nothing: with the one field
+		// that holds every rule misspelt, refusing is the only safe reading.
+		ps.errf("$", "unknown field "+strconv.Quote(ps.rulesTypo)+` (did you mean "basic_auth_rules"?): without basic_auth_rules no request is checked`)
+		ps.warns = slices.DeleteFunc(ps.warns, func(w *Error) bool {
+			return w.Path == "$" && strings.HasPrefix(w.Msg, "unknown field "+strconv.Quote(ps.rulesTypo)+" ")
+		}) // the error says it
 	}
 	if r, ok := f.get("basic_auth_rules"); ok {
 		if items, ok := ps.array("basic_auth_rules", r); ok {
