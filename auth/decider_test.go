@@ -364,6 +364,18 @@ func TestTrailingSlash(t *testing.T) {
 	}
 	check(t, "root", d, req("GET", "root.example.com", "/"), rule(4))
 	check(t, "root elsewhere", d, req("GET", "other.example.com", "/"), noRule)
+
+	// A rule that names the other spelling itself decides there alone: the exact
+	// /admin rule (alice) does not reach /admin/, which the prefix rule (bob) names.
+	d = NewDecider(policy(t, `{"users":["alice:a","bob:b"],"basic_auth_rules":[
+		{"exact":"/admin","allow":["alice"]},
+		{"prefix":"/admin/","allow":["bob"]}]}`))
+	bob, alice := basic("bob:b"), basic("alice:a")
+	check(t, "bob under /admin/", d, req("GET", "h", "/admin/", "authorization", bob), want{outcome: Allow, rule: 1, user: "bob"})
+	check(t, "bob below /admin/", d, req("GET", "h", "/admin/x", "authorization", bob), want{outcome: Allow, rule: 1, user: "bob"})
+	check(t, "alice at /admin", d, req("GET", "h", "/admin", "authorization", alice), want{outcome: Allow, rule: 0, user: "alice"})
+	check(t, "bob at /admin", d, req("GET", "h", "/admin", "authorization", bob),
+		want{outcome: DenyForbidden, status: 403, rule: 0, reason: ReasonUserNotAllowed})
 }
 
 func TestQueryPatterns(t *testing.T) {

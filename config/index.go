@@ -169,16 +169,20 @@ type hostGroup struct {
 	query *pathIndex
 }
 
-func (g *hostGroup) add(m *matcher, id int32) {
+// add indexes m's pattern for matcher id. named holds the exact and prefix
+// patterns the rules spell out themselves.
+func (g *hostGroup) add(m *matcher, id int32, named map[string]bool) {
 	g.addPattern(m.kind, m.pattern, id)
 	if !m.slashAlike {
 		return
 	}
 	// Many backends serve /admin/ as /admin (Express, Flask, Rails, Spring
 	// before 6) and /admin as /admin/: an exact rule covers both spellings, and
-	// a prefix rule ending in '/' also covers the path without that slash.
+	// a prefix rule ending in '/' also covers the path without that slash,
+	// unless a rule names that other spelling itself: then that rule decides
+	// there, as it did before variants existed.
 	switch alt, ok := slashVariant(m.pattern); {
-	case !ok:
+	case !ok, named[alt]:
 	case m.kind == pathExact:
 		g.addPattern(pathExact, alt, id)
 	case m.kind == pathPrefix && len(alt) < len(m.pattern):
@@ -240,6 +244,15 @@ type index struct {
 
 func newIndex(ms []matcher) *index {
 	ix := &index{methods: make([][]string, len(ms))}
+	var named map[string]bool
+	for i := range ms {
+		if m := &ms[i]; m.slashAlike && !m.never && (m.kind == pathExact || m.kind == pathPrefix) {
+			if named == nil {
+				named = map[string]bool{}
+			}
+			named[m.pattern] = true
+		}
+	}
 	// The matchers of each host pattern, in order of first appearance.
 	var hosts []string
 	idsOf := map[string][]int32{}
@@ -254,7 +267,7 @@ func newIndex(ms []matcher) *index {
 			ix.hasQuery = true
 		}
 		if len(m.hosts) == 0 {
-			ix.any.add(m, id)
+			ix.any.add(m, id, named)
 			continue
 		}
 		for _, h := range m.hosts {
@@ -277,7 +290,7 @@ func newIndex(ms []matcher) *index {
 		if g == nil {
 			g = &hostGroup{}
 			for _, id := range ids {
-				g.add(&ms[id], id)
+				g.add(&ms[id], id, named)
 			}
 			g.freeze()
 			shared[key] = g
