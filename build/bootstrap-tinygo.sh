@@ -29,7 +29,7 @@ APT_PACKAGES=(
 )
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-cache_root=${WASMAUTH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/wasmauth}
+cache_root=${WASMAUTH_CACHE:-${XDG_CACHE_HOME:-${HOME:?is not set: set WASMAUTH_CACHE to a directory for the toolchain}/.cache}/wasmauth}
 # Every file of this repository the install reads: a new patch must be listed here.
 INPUTS=("$here/bootstrap-tinygo.sh" "$here/netshim.go.in")
 
@@ -84,6 +84,20 @@ if onpath=$(command -v tinygo 2>/dev/null) && pinned "$onpath"; then
 fi
 
 command -v go >/dev/null || die "go is not on PATH; install Go first (https://go.dev/doc/install)"
+
+# One install at a time: parallel builds (make -j) each run this script, and would
+# otherwise remove and move each other's half-built trees. The lock is held until
+# this script exits; whoever waited finds the install done.
+mkdir -p "$cache_root" || die "cannot create $cache_root (set WASMAUTH_CACHE to a writable directory)"
+if command -v flock >/dev/null; then
+	exec 9>"$cache_root/.install.lock"
+	flock 9
+	set_prefix
+	if installed; then
+		echo "$wrapper"
+		exit 0
+	fi
+fi
 
 # 2. Debian packages, only those that are missing. Their versions are part of the key.
 "$here/install-packages.sh" "${APT_PACKAGES[@]}"
