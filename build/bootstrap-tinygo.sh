@@ -63,7 +63,22 @@ installed() {
 		log "fetching $STDLIB_GO again (no longer in the module cache)"
 		[ "$(GOTOOLCHAIN=$STDLIB_GO GOFLAGS= go env GOROOT 2>/dev/null)" = "$goroot" ] || return 1
 	fi
-	pinned "$wrapper"
+	pinned "$wrapper" || return 1
+	touch "$prefix/.last-used" 2>/dev/null || true # for prune_old_installs
+}
+
+# prune_old_installs removes the installs of other keys (each near 1 GB) that no build
+# has used for 30 days: they are left behind whenever an input of the key changes.
+prune_old_installs() {
+	local dir
+	for dir in "$cache_root"/tinygo-*; do
+		[ -d "$dir" ] && [ "$dir" != "$prefix" ] || continue
+		case $dir in *.tmp) continue ;; esac
+		if [ -z "$(find "$dir" -maxdepth 1 -name .last-used -mtime -30 2>/dev/null)" ]; then
+			log "removing $dir (unused for 30 days)"
+			rm -rf "$dir"
+		fi
+	done
 }
 
 # 1. An explicitly given or already installed tinygo of exactly the pinned version wins.
@@ -182,6 +197,7 @@ chmod +x "$prefix.tmp/bin/tinygo"
 rm -rf "$prefix"
 mv "$prefix.tmp" "$prefix"
 pinned "$wrapper" || die "the built tinygo does not run: $("$wrapper" version 2>&1 | head -3)"
-touch "$prefix/.complete"
+touch "$prefix/.complete" "$prefix/.last-used"
 log "installed $("$wrapper" version) at $prefix"
+prune_old_installs
 echo "$wrapper"
