@@ -62,13 +62,7 @@ func TestUnknownFields(t *testing.T) {
 	}
 	for _, tt := range loads {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := Parse([]byte(tt.in))
-			if err != nil {
-				t.Fatalf("refused: %v", err)
-			}
-			if got := p.Warnings().Error(); got != tt.warnings {
-				t.Errorf("warnings\n got: %s\nwant: %s", got, tt.warnings)
-			}
+			p := loadsWithWarnings(t, tt.in, tt.warnings)
 			// The outcome is the old plugin's: the rule still protects GET /api, and
 			// nothing else.
 			if p.NumRules() != 1 || !matches(p, "GET", "a.example.com", "/api/x") ||
@@ -226,13 +220,7 @@ func TestRuleMethodsThatNeverMatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := Parse([]byte(tt.in))
-			if err != nil {
-				t.Fatalf("refused: %v", err)
-			}
-			if got := p.Warnings().Error(); got != tt.warnings {
-				t.Errorf("warnings\n got: %s\nwant: %s", got, tt.warnings)
-			}
+			p := loadsWithWarnings(t, tt.in, tt.warnings)
 			for _, m := range tt.match {
 				if !matches(p, strings.ToUpper(m), "a.example.com", "/api") {
 					t.Errorf("%q does not select the rule", m)
@@ -303,13 +291,7 @@ func TestNumbersTakenAsStrings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := Parse([]byte(tt.in))
-			if err != nil {
-				t.Fatalf("refused: %v", err)
-			}
-			if got := p.Warnings().Error(); got != tt.warnings {
-				t.Errorf("warnings\n got: %s\nwant: %s", got, tt.warnings)
-			}
+			p := loadsWithWarnings(t, tt.in, tt.warnings)
 			for _, r := range tt.match {
 				if !matches(p, r[0], "", r[1]) {
 					t.Errorf("%s %s does not select the rule", r[0], r[1])

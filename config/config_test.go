@@ -371,13 +371,7 @@ func TestUpstreamConfigsAccepted(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := Parse([]byte(tt.in))
-			if err != nil {
-				t.Fatalf("refused: %v", err)
-			}
-			if got := p.Warnings().Error(); got != tt.warnings {
-				t.Errorf("warnings\n got: %s\nwant: %s", got, tt.warnings)
-			}
+			loadsWithWarnings(t, tt.in, tt.warnings)
 		})
 	}
 }
@@ -400,6 +394,20 @@ func TestChallenge(t *testing.T) {
 	if got := mustParse(t, `{}`).Challenge(); got != `Basic realm="istio"` {
 		t.Errorf("default challenge %s", got)
 	}
+}
+
+// loadsWithWarnings parses in, which must load, and compares its warnings (one
+// "path: message" per line) with want.
+func loadsWithWarnings(t *testing.T, in, want string) *Policy {
+	t.Helper()
+	p, err := Parse([]byte(in))
+	if err != nil {
+		t.Fatalf("refused: %v", err)
+	}
+	if got := p.Warnings().Error(); got != want {
+		t.Errorf("warnings\n got: %s\nwant: %s", got, want)
+	}
+	return p
 }
 
 // TestFieldListsFit: an object's allowed names must fit its value array, or fields
