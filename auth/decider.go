@@ -28,7 +28,6 @@ type Decider struct {
 	memo    [4]memoEntry // per-request verification results
 	cs      credState    // the current request's credentials (a field: no allocation)
 	nmemo   int
-	slow0   uint64 // stats.SlowVerifications when the request's rules began
 	spent   uint64 // the Work of the slow verifications run since the rules began
 	stats   Stats
 	thr     Throttle
@@ -164,7 +163,6 @@ func (d *Decider) Decide(r *Request) Verdict {
 	}
 
 	d.nmemo = 0
-	d.slow0 = d.stats.SlowVerifications
 	d.spent = 0
 	defer d.wipe() // also leaves d.cs empty for the next request
 	return d.decideRules(r, &facts, v)
