@@ -545,12 +545,7 @@ func (ps *parser) strList(path string, r gjson.Result, str func(string, gjson.Re
 	out := make([]string, 0, items.len())
 	good := true
 	for i, it := range items.all() {
-		if it.Type == gjson.String {
-			// The common case, without building the element's path.
-			out = append(out, strings.Clone(it.Str))
-			continue
-		}
-		s, ok := str(elem(path, i), it)
+		s, ok := elementStr(path, i, it, str)
 		if !ok {
 			good = false
 			continue
@@ -558,6 +553,16 @@ func (ps *parser) strList(path string, r gjson.Result, str func(string, gjson.Re
 		out = append(out, s)
 	}
 	return out, good
+}
+
+// elementStr reads element i of the array at path with str (ps.str or ps.oldStr).
+// A string, the common case, is copied without building the element's path, which
+// only a message needs.
+func elementStr(path string, i int, it gjson.Result, str func(string, gjson.Result) (string, bool)) (string, bool) {
+	if it.Type == gjson.String {
+		return strings.Clone(it.Str), true
+	}
+	return str(elem(path, i), it)
 }
 
 func hasControl(s string) bool {
@@ -656,15 +661,9 @@ func (ps *parser) credentials(path string, items jsonArray, alternatives bool) (
 		first = map[string]int{}
 	}
 	for i, it := range items.all() {
-		// The element's path is built only for a message.
-		var s string
-		if it.Type == gjson.String {
-			s = strings.Clone(it.Str)
-		} else {
-			var ok bool
-			if s, ok = str(elem(path, i), it); !ok {
-				continue
-			}
+		s, ok := elementStr(path, i, it, str)
+		if !ok {
+			continue
 		}
 		c, msg := ps.credential(s, alternatives)
 		if c == nil {
