@@ -252,10 +252,9 @@ func (q *queueStore) dequeue(id uint32) ([]byte, Status) {
 
 // metricStore holds metrics by id; defining a name twice returns the same id.
 type metricStore struct {
-	mu     sync.Mutex
-	byID   []*Metric
-	byNm   map[string]uint32
-	unused uint32
+	mu   sync.Mutex
+	byID []*Metric
+	byNm map[string]uint32
 }
 
 func (m *metricStore) init() { m.byNm = map[string]uint32{} }
