@@ -26,9 +26,9 @@ func heapInUse() uint64 {
 //
 // TinyGo's collector runs whenever an allocation finds no free block, marks the whole
 // live heap and grows the heap only when less than a third is free afterwards. Every
-// request allocates (the SDK's header slice; until hostmem_tinygo.go reused one buffer
-// for them, also the host's copy of the headers; a cached bcrypt check six times more),
-// so with a large policy (10,000 users: megabytes of live heap) a collection came every
+// request allocated (until hostmem_tinygo.go reused them, the host's copy of the headers
+// and the SDK's list of them; denials and a cached bcrypt check still do), so with a
+// large policy (10,000 users: megabytes of live heap) a collection came every
 // few thousand requests and added tens of microseconds to the average request. With
 // room for many times the policy, collections are rare enough that the average request
 // costs about what it costs with one user. Twice the policy was tried once requests

@@ -3,9 +3,10 @@
 package main
 
 import (
+	"errors"
 	"unsafe"
 
-	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
 
 // The host returns data to the VM by asking it for memory: through an exported
@@ -16,6 +17,11 @@ import (
 // allocator walks the heap block by block). Request headers are now copied into one
 // buffer that the VM keeps and reuses; everything else the host returns still gets
 // fresh memory, exactly as from proxy_on_memory_allocate.
+//
+// The header list is decoded into a slice the VM also keeps (the SDK's
+// GetHttpRequestHeaders makes a new one per request), so that a request the filter lets
+// through allocates nothing: the collector then never runs for allowed traffic, and with
+// a large policy each collection is a pause of milliseconds.
 //
 // The strings of the header list point into that buffer, so they are valid only until
 // OnHttpRequestHeaders returns: nothing may keep them (the decision copies what it
@@ -28,27 +34,53 @@ import (
 const maxReusedHeaderBytes = 64 << 10
 
 var headerBuf struct {
-	armed bool   // the next allocation is the request headers'
-	used  int    // bytes of buf handed to the host for the current request
-	buf   []byte // the reused buffer
-	large []byte // the current request's block when it exceeded the reused size
+	armed bool        // the next allocation is the request headers'
+	used  int         // bytes of buf handed to the host for the current request
+	buf   []byte      // the reused buffer
+	large []byte      // the current request's block when it exceeded the reused size
+	pairs [][2]string // the reused header list
 }
+
+// mapTypeHTTPRequestHeaders is the ABI's map type of the request headers.
+const mapTypeHTTPRequestHeaders = 0
+
+// proxyGetHeaderMapPairs is the host call behind the SDK's GetHttpRequestHeaders
+// (proxy-wasm ABI 0.2.1): it returns a block the host got from malloc.
+//
+//go:wasmimport env proxy_get_header_map_pairs
+func proxyGetHeaderMapPairs(mapType uint32, data *uintptr, size *uint32) uint32
 
 // requestHeaders returns the request headers, copied by the host into the reused
-// buffer.
+// buffer and decoded into the reused list.
 func requestHeaders() ([][2]string, error) {
+	var data uintptr
+	var size uint32
 	headerBuf.armed = true
-	h, err := proxywasm.GetHttpRequestHeaders()
+	status := proxyGetHeaderMapPairs(mapTypeHTTPRequestHeaders, &data, &size)
 	headerBuf.armed = false // also when the host allocated nothing (no headers)
-	return h, err
+	switch {
+	case status != 0:
+		return nil, hostStatusError(status)
+	case data == 0:
+		return nil, types.ErrorStatusNotFound
+	}
+	pairs, ok := decodeHeaderMap(unsafe.Slice((*byte)(unsafe.Pointer(data)), size), headerBuf.pairs)
+	headerBuf.pairs = pairs
+	if !ok {
+		return nil, errMalformedHeaderMap
+	}
+	return pairs, nil
 }
 
-// releaseRequestHeaders zeroes what the current request's headers occupied.
+// releaseRequestHeaders zeroes what the current request's headers occupied and drops
+// the list's strings, which pointed into it.
 func releaseRequestHeaders() {
 	clear(headerBuf.buf[:headerBuf.used])
 	headerBuf.used = 0
 	clear(headerBuf.large)
 	headerBuf.large = nil
+	clear(headerBuf.pairs)
+	headerBuf.pairs = headerBuf.pairs[:0]
 }
 
 // malloc is what the host calls for memory to return data in. It never frees: the
@@ -87,3 +119,12 @@ func roundUp(n int) int {
 	}
 	return c
 }
+
+// errMalformedHeaderMap: the host returned headers that are not the ABI's encoding.
+var errMalformedHeaderMap = errors.New("the host's header map is malformed")
+
+// hostStatusError is the status a host call failed with (proxy-wasm ABI: 1 not found,
+// 2 bad argument, ...).
+type hostStatusError uint32
+
+func (e hostStatusError) Error() string { return "host call failed with status " + itoa(int(e)) }

@@ -30,6 +30,9 @@ type RuntimeOptions struct {
 	// MemoryLimitPages caps each VM's linear memory (64 KiB pages); 0 keeps wazero's
 	// default (4 GiB).
 	MemoryLimitPages uint32
+	// HeaderMapPairs, when set, stands in for a faulty host: proxy_get_header_map_pairs
+	// returns its status and, on StatusOK, the bytes it makes of the correct encoding.
+	HeaderMapPairs func(encoded []byte) ([]byte, Status)
 }
 
 // Runtime is one compiled proxy-wasm module plus the state Envoy shares between all VMs

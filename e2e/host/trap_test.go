@@ -3,6 +3,7 @@ package host_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -65,4 +66,66 @@ func TestConfigureRefused(t *testing.T) {
 		t.Errorf("refusal does not name the problem: %v", err)
 	}
 	t.Logf("refusal: %v", err)
+}
+
+// TestFaultyHeaderMapFailsClosed: when the host's header read fails or returns
+// something that is not the ABI's encoding, the filter answers 500 (gRPC INTERNAL)
+// without trapping, logs why, and serves the next request normally.
+func TestFaultyHeaderMapFailsClosed(t *testing.T) {
+	var fault func(b []byte) ([]byte, host.Status)
+	rt := newRuntime(t, "wasmauth.wasm", host.RuntimeOptions{
+		HeaderMapPairs: func(b []byte) ([]byte, host.Status) { return fault(b) },
+	})
+	var logged []host.LogEntry
+	p, err := rt.NewPlugin(context.Background(), host.PluginOptions{
+		Config: []byte(`{"basic_auth_rules": [{"prefix": "/", "credentials": ["alice:alice-password"]}]}`), VMs: 1,
+		Logger: func(e host.LogEntry) { logged = append(logged, e) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(context.Background())
+	vm := p.VMs()[0]
+	req := host.Headers{{":method", "GET"}, {":authority", "api.example.com"}, {":path", "/"}, {"authorization", "Basic YWxpY2U6YWxpY2UtcGFzc3dvcmQ="}}
+	for _, c := range []struct {
+		name  string
+		fault func([]byte) ([]byte, host.Status)
+		log   string
+	}{
+		{"truncated", func(b []byte) ([]byte, host.Status) { return b[:len(b)-1], host.StatusOK }, "malformed"},
+		{"no NUL after a value", func(b []byte) ([]byte, host.Status) {
+			b = append([]byte(nil), b...)
+			b[len(b)-1] = 'x'
+			return b, host.StatusOK
+		}, "malformed"},
+		{"count past the end", func(b []byte) ([]byte, host.Status) {
+			b = append([]byte(nil), b...)
+			b[3] = 0x7f
+			return b, host.StatusOK
+		}, "malformed"},
+		{"no block", func([]byte) ([]byte, host.Status) { return nil, host.StatusOK }, "not found"},
+		{"status", func([]byte) ([]byte, host.Status) { return nil, host.StatusBadArgument }, "status 2"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			logged = nil
+			fault = c.fault
+			res, err := p.Do(req)
+			if err != nil {
+				t.Fatalf("the request trapped: %v", err)
+			}
+			if res.Status() != 500 || res.Action == host.ActionContinue {
+				t.Fatalf("status %d, action %v; want a local 500 and the request stopped", res.Status(), res.Action)
+			}
+			if !strings.Contains(fmt.Sprint(logged), c.log) {
+				t.Errorf("log %v does not say %q", logged, c.log)
+			}
+			fault = func(b []byte) ([]byte, host.Status) { return b, host.StatusOK }
+			if res, err := p.Do(req); err != nil || res.Status() != 0 || res.Action != host.ActionContinue {
+				t.Fatalf("the next, well-read request: %+v, %v; want it to continue", res, err)
+			}
+			if p.VMs()[0] != vm {
+				t.Fatal("the VM was replaced")
+			}
+		})
+	}
 }

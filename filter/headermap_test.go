@@ -1,0 +1,98 @@
+package main
+
+import (
+	"encoding/binary"
+	"reflect"
+	"testing"
+)
+
+// encodeHeaderMap is the proxy-wasm header map encoding, written from the ABI's
+// description (what Envoy's proxy-wasm-cpp-host sends for proxy_get_header_map_pairs).
+func encodeHeaderMap(pairs [][2]string) []byte {
+	b := binary.LittleEndian.AppendUint32(nil, uint32(len(pairs)))
+	for _, p := range pairs {
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(p[0])))
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(p[1])))
+	}
+	for _, p := range pairs {
+		b = append(append(b, p[0]...), 0)
+		b = append(append(b, p[1]...), 0)
+	}
+	return b
+}
+
+func TestDecodeHeaderMap(t *testing.T) {
+	valid := [][2]string{{":method", "GET"}, {":path", "/api"}, {"empty", ""}, {"", "no name"}, {"x-bin", "a\x00b"}}
+	enc := encodeHeaderMap(valid)
+	for _, tt := range []struct {
+		name string
+		in   []byte
+		want [][2]string // nil: not a valid encoding
+	}{
+		{"pairs", enc, valid},
+		{"no pairs", encodeHeaderMap(nil), [][2]string{}},
+		{"bytes after the last NUL are ignored", append(enc[:len(enc):len(enc)], "junk"...), valid},
+		{"empty", nil, nil},
+		{"short count", []byte{1, 0}, nil},
+		{"count without sizes", []byte{1, 0, 0, 0}, nil},
+		{"count past the end", binary.LittleEndian.AppendUint32(nil, 1<<31), nil},
+		{"count of 2^32-1", append(binary.LittleEndian.AppendUint32(nil, ^uint32(0)), make([]byte, 64)...), nil},
+		{"truncated data", enc[:len(enc)-1], nil},
+		{"missing NUL", func() []byte {
+			b := encodeHeaderMap([][2]string{{"a", "b"}})
+			b[len(b)-1] = 'x'
+			return b
+		}(), nil},
+		{"length past the end", func() []byte {
+			b := encodeHeaderMap([][2]string{{"a", "b"}})
+			binary.LittleEndian.PutUint32(b[8:], 1<<31)
+			return b
+		}(), nil},
+		{"length of 2^32-1", func() []byte {
+			b := encodeHeaderMap([][2]string{{"a", "b"}})
+			binary.LittleEndian.PutUint32(b[4:], ^uint32(0))
+			return b
+		}(), nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := decodeHeaderMap(tt.in, make([][2]string, 3))
+			if ok != (tt.want != nil) {
+				t.Fatalf("ok = %v, want %v (pairs %q)", ok, tt.want != nil, got)
+			}
+			if !ok {
+				if len(got) != 0 {
+					t.Errorf("a refused encoding left %q", got)
+				}
+				return
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestDecodeHeaderMapReusesDst: decoding into a large enough slice does not allocate.
+func TestDecodeHeaderMapReusesDst(t *testing.T) {
+	enc := encodeHeaderMap([][2]string{{":method", "GET"}, {":authority", "api.example.com"}, {"authorization", "Basic YTpi"}})
+	dst := make([][2]string, 0, 8)
+	if n := testing.AllocsPerRun(100, func() { dst, _ = decodeHeaderMap(enc, dst) }); n != 0 {
+		t.Errorf("%v allocations per decode, want 0", n)
+	}
+}
+
+func FuzzDecodeHeaderMap(f *testing.F) {
+	f.Add(encodeHeaderMap([][2]string{{":path", "/"}, {"a", ""}}))
+	f.Add([]byte{2, 0, 0, 0, 1, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		pairs, ok := decodeHeaderMap(b, nil)
+		if !ok {
+			return
+		}
+		// Whatever decodes is exactly what its encoding, a prefix of b, says.
+		enc := encodeHeaderMap(pairs)
+		if len(enc) > len(b) || string(enc) != string(b[:len(enc)]) {
+			t.Fatalf("%q decodes to %q, which encodes as %q", b, pairs, enc)
+		}
+	})
+}
