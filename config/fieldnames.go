@@ -36,11 +36,12 @@ func (ps *parser) unknownField(path, name string, allowed, compat []string) {
 		ps.errf(path, "unknown field "+q+hint)
 		return
 	}
-	if near == "basic_auth_rules" && path == "$" {
-		// Kept for parse, which refuses it when basic_auth_rules itself is missing.
-		ps.rulesTypo = name
-	}
 	ps.warnf(path, "unknown field "+q+" is ignored"+hint)
+	if near == "basic_auth_rules" && path == "$" {
+		// Kept for parse, which refuses it when basic_auth_rules itself is missing
+		// and then drops this warning.
+		ps.rulesTypo, ps.rulesTypoWarn = name, ps.warns[len(ps.warns)-1]
+	}
 }
 
 // nearestField returns the name in allowed that name most likely misspells, or "":

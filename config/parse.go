@@ -90,8 +90,10 @@ type parser struct {
 	warns  Errors
 	nextID int
 	lookup func(string) (string, bool)
-	// rulesTypo is a top-level field name that misspells basic_auth_rules.
-	rulesTypo string
+	// rulesTypo is a top-level field name that misspells basic_auth_rules, and
+	// rulesTypoWarn the warning that reported it.
+	rulesTypo     string
+	rulesTypoWarn *Error
 	// usersUnseen is set when users_from_env names a variable that was not read
 	// (Parse without environment): allow lists may then name users it cannot see.
 	usersUnseen bool
@@ -210,9 +212,7 @@ func (ps *parser) parse(data []byte) *Policy {
 		// The old plugin ignored it too, and then checked nothing: with the one field
 		// that holds every rule misspelt, refusing is the only safe reading.
 		ps.errf("$", "unknown field "+strconv.Quote(ps.rulesTypo)+` (did you mean "basic_auth_rules"?): without basic_auth_rules no request is checked`)
-		ps.warns = slices.DeleteFunc(ps.warns, func(w *Error) bool {
-			return w.Path == "$" && strings.HasPrefix(w.Msg, "unknown field "+strconv.Quote(ps.rulesTypo)+" ")
-		}) // the error says it
+		ps.warns = slices.DeleteFunc(ps.warns, func(w *Error) bool { return w == ps.rulesTypoWarn }) // the error says it
 	}
 	if r, ok := f.get("basic_auth_rules"); ok {
 		if items, ok := ps.array("basic_auth_rules", r); ok {
