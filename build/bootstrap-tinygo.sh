@@ -63,8 +63,15 @@ installed() {
 		log "fetching $STDLIB_GO again (no longer in the module cache)"
 		[ "$(GOTOOLCHAIN=$STDLIB_GO GOFLAGS= go env GOROOT 2>/dev/null)" = "$goroot" ] || return 1
 	fi
-	pinned "$wrapper" || return 1
-	touch "$prefix/.last-used" 2>/dev/null || true # for prune_old_installs
+	pinned "$wrapper"
+}
+
+# use_install prints the install's tinygo and ends the script, marking the install as
+# used (prune_old_installs keeps what was used in the last 30 days).
+use_install() {
+	touch "$prefix/.last-used" 2>/dev/null || true
+	echo "$wrapper"
+	exit 0
 }
 
 # prune_old_installs removes the installs of other keys (each near 1 GB) that no build
@@ -89,8 +96,7 @@ if [ -n "${TINYGO:-}" ]; then
 fi
 set_prefix
 if installed; then
-	echo "$wrapper"
-	exit 0
+	use_install
 fi
 if onpath=$(command -v tinygo 2>/dev/null) && pinned "$onpath"; then
 	log "using $onpath (tinygo $TINYGO_VERSION already on PATH)"
@@ -109,8 +115,7 @@ if command -v flock >/dev/null; then
 	flock 9
 	set_prefix
 	if installed; then
-		echo "$wrapper"
-		exit 0
+		use_install
 	fi
 fi
 
@@ -121,8 +126,7 @@ for tool in "clang-$LLVM_MAJOR" "wasm-ld-$LLVM_MAJOR" wasm-opt; do
 done
 set_prefix
 if installed; then
-	echo "$wrapper"
-	exit 0
+	use_install
 fi
 
 # 3. The Go toolchain TinyGo uses for its standard library (from the module proxy).
