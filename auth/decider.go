@@ -22,6 +22,7 @@ type Decider struct {
 	cache   *verifiedCache
 	mac     hash.Hash // HMAC-SHA256 keyed per Decider: cache keys
 	macHdr  [12]byte  // the cache key's length header
+	key     cacheKey  // the current cache key (a field: a local escapes into the cache's map)
 	buf     []byte    // decoded credentials (zeroed after each request)
 	ids     []int32
 	scratch []int32
@@ -209,10 +210,11 @@ func (d *Decider) unmatched(v Verdict) Verdict {
 	return v
 }
 
-// wipe clears the decoded credentials from the reusable buffer.
+// wipe clears the decoded credentials from the reusable buffer, and their cache key.
 func (d *Decider) wipe() {
 	if d.cs.parsed {
 		clear(d.buf)
+		d.key = cacheKey{}
 	}
 	d.cs = credState{}
 }
@@ -327,10 +329,10 @@ func (d *Decider) verifyUncached(c *config.Credential, user, pwd []byte) bool {
 	if !c.Slow() {
 		return c.Verify(pwd)
 	}
-	var key cacheKey
+	key := &d.key
 	if d.cache != nil {
-		d.cacheKey(&key, c.ID(), user, pwd)
-		if d.cache.contains(&key) {
+		d.cacheKey(key, c.ID(), user, pwd)
+		if d.cache.contains(key) {
 			d.stats.CacheHits++
 			return true
 		}
@@ -341,7 +343,7 @@ func (d *Decider) verifyUncached(c *config.Credential, user, pwd []byte) bool {
 		return false
 	}
 	if d.cache != nil {
-		d.cache.add(&key)
+		d.cache.add(key)
 	}
 	return true
 }
