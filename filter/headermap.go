@@ -33,6 +33,7 @@ func decodeHeaderMap(b []byte, dst [][2]string) (pairs [][2]string, ok bool) {
 		for j := range pair {
 			size := uint64(binary.LittleEndian.Uint32(sizes[8*i+4*uint64(j):]))
 			if size >= uint64(len(data)) || data[size] != 0 {
+				clear(dst) // what was decoded so far aliases b
 				return dst[:0], false
 			}
 			if size > 0 {
