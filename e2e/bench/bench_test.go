@@ -288,3 +288,27 @@ func BenchmarkConfigLoad(b *testing.B) {
 		}
 	}
 }
+
+// TestAllocations: the count comes from the module's own allocator, per request: an
+// allowed plaintext request allocates nothing, a denial (its log line and local reply)
+// does.
+func TestAllocations(t *testing.T) {
+	rt, err := host.NewRuntime(context.Background(), wasmtest.Module(t, "wasmauth-gctorture.wasm"), host.RuntimeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close(context.Background())
+	for _, s := range bench.Scenarios() {
+		if s.Name != "allow plaintext" && s.Name != "deny missing" {
+			continue
+		}
+		a, err := bench.Allocations(rt, s.Options(), s.Request, s.Want, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: %g heap allocations per request", s.Name, a)
+		if (s.Name == "allow plaintext") != (a == 0) {
+			t.Errorf("%s: %g heap allocations per request", s.Name, a)
+		}
+	}
+}

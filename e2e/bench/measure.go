@@ -196,3 +196,39 @@ func CollectionPause(gctorture *host.Runtime, config string, rounds int) (Pause,
 	}
 	return Pause{NS: median(ts), Memory: vm.MemorySize()}, nil
 }
+
+// Allocations loads opts into one VM of gctorture (a runtime of
+// out/wasmauth-gctorture.wasm, which counts its heap allocations) and returns the
+// allocations per request of n copies of req, after a warm-up. Each allocation brings
+// the next collection closer: a request that allocates nothing never sets one off.
+func Allocations(gctorture *host.Runtime, opts host.PluginOptions, req host.Headers, want Outcome, n int) (float64, error) {
+	opts.VMs = 1
+	p, err := gctorture.NewPlugin(context.Background(), opts)
+	if err != nil {
+		return 0, err
+	}
+	defer p.Close(context.Background())
+	vm := p.VMs()[0]
+	mallocs := func() (uint64, error) {
+		r, err := vm.CallExport(host.MallocsExport)
+		if err != nil {
+			return 0, err
+		}
+		return r[0], nil
+	}
+	if err := Run(p, req, 20, &want); err != nil { // the slow-hash cache, the VM's buffers
+		return 0, err
+	}
+	before, err := mallocs()
+	if err != nil {
+		return 0, err
+	}
+	if err := Run(p, req, n, &want); err != nil {
+		return 0, err
+	}
+	after, err := mallocs()
+	if err != nil {
+		return 0, err
+	}
+	return float64(after-before) / float64(n), nil
+}

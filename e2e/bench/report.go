@@ -18,8 +18,9 @@ import (
 // Options configure a full benchmark run (Report).
 type Options struct {
 	FilterWasm, NoopWasm string // paths of out/wasmauth.wasm and out/noop.wasm
-	// GCTortureWasm is out/wasmauth-gctorture.wasm, which times one collection per
-	// scaled configuration; empty skips those rows.
+	// GCTortureWasm is out/wasmauth-gctorture.wasm, which counts the heap allocations
+	// of each request scenario and times one collection per scaled configuration;
+	// empty skips those notes and rows.
 	GCTortureWasm string
 	// Timing of the per-request scenarios; the scaling matrix uses half the batch.
 	Timing Timing
@@ -121,14 +122,25 @@ func Report(ctx context.Context, o Options) (*Results, error) {
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.Name, err)
 		}
-		note := ""
+		var notes []string
 		switch {
 		case strings.HasPrefix(s.Name, "allow"):
-			note = target(c.Ratio() <= 1.5, "target <= 1.5x")
+			notes = append(notes, target(c.Ratio() <= 1.5, "target <= 1.5x"))
 		case s.Slow:
-			note = "a dummy bcrypt check (cost 5): a failure costs what an unknown user costs"
+			notes = append(notes, "a dummy bcrypt check (cost 5): a failure costs what an unknown user costs")
 		}
-		add(Row{"request", s.Name, nsStr(c.FilterNS), nsStr(c.NoopNS), ratio(c.FilterNS, c.NoopNS), note})
+		if gctorture != nil {
+			n := 200
+			if s.Slow {
+				n = 5
+			}
+			a, err := Allocations(gctorture, s.Options(), s.Request, s.Want, n)
+			if err != nil {
+				return fmt.Errorf("%s: allocations: %w", s.Name, err)
+			}
+			notes = append(notes, fmt.Sprintf("%g heap allocations per request", a))
+		}
+		add(Row{"request", s.Name, nsStr(c.FilterNS), nsStr(c.NoopNS), ratio(c.FilterNS, c.NoopNS), strings.Join(notes, "; ")})
 		return nil
 	}
 	for _, s := range Scenarios() {

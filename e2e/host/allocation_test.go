@@ -8,9 +8,6 @@ import (
 	"github.com/wasmauth/wasmauth/filter/behaviour"
 )
 
-// mallocsExport is the gctorture build's allocation counter.
-const mallocsExport = "wasmauth_debug_mallocs"
-
 // TestAllocationsPerRequest counts the guest heap allocations of requests that the
 // filter lets through, on the gctorture build (the one that exports the counter; no
 // collection is forced here). They allocate nothing: the host copies the headers into a
@@ -40,7 +37,7 @@ func TestAllocationsPerRequest(t *testing.T) {
 	vm := p.VMs()[0]
 	mallocs := func() uint64 {
 		t.Helper()
-		r, err := vm.CallExport(mallocsExport)
+		r, err := vm.CallExport(host.MallocsExport)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -20,6 +20,9 @@ const (
 	AllocOnMemory = "proxy_on_memory_allocate"
 	// GCExport is the export of the gctorture build that runs a garbage collection.
 	GCExport = "wasmauth_debug_gc"
+	// MallocsExport is the export of the gctorture build that returns how many heap
+	// allocations the module has made so far.
+	MallocsExport = "wasmauth_debug_mallocs"
 )
 
 // RuntimeOptions configure a Runtime.
