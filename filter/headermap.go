@@ -45,3 +45,34 @@ func decodeHeaderMap(b []byte, dst [][2]string) (pairs [][2]string, ok bool) {
 	}
 	return dst, true
 }
+
+// encodeHeaderMap encodes pairs as decodeHeaderMap reads them, which is also how
+// proxy_send_local_response takes a reply's headers.
+func encodeHeaderMap(pairs [][2]string) []byte {
+	size := 4
+	for _, p := range pairs {
+		size += 8 + len(p[0]) + len(p[1]) + 2
+	}
+	b := make([]byte, 0, size)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(pairs)))
+	for _, p := range pairs {
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(p[0])))
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(p[1])))
+	}
+	for _, p := range pairs {
+		b = append(append(b, p[0]...), 0)
+		b = append(append(b, p[1]...), 0)
+	}
+	return b
+}
+
+// replyHeaders is a local reply's header list, kept both as the list the SDK takes
+// and in the ABI's encoding, which is built once: a denial then encodes nothing.
+type replyHeaders struct {
+	list    [][2]string
+	encoded []byte
+}
+
+func newReplyHeaders(list ...[2]string) *replyHeaders {
+	return &replyHeaders{list: list, encoded: encodeHeaderMap(list)}
+}

@@ -7,21 +7,6 @@ import (
 	"testing"
 )
 
-// encodeHeaderMap is the proxy-wasm header map encoding, written from the ABI's
-// description (what Envoy's proxy-wasm-cpp-host sends for proxy_get_header_map_pairs).
-func encodeHeaderMap(pairs [][2]string) []byte {
-	b := binary.LittleEndian.AppendUint32(nil, uint32(len(pairs)))
-	for _, p := range pairs {
-		b = binary.LittleEndian.AppendUint32(b, uint32(len(p[0])))
-		b = binary.LittleEndian.AppendUint32(b, uint32(len(p[1])))
-	}
-	for _, p := range pairs {
-		b = append(append(b, p[0]...), 0)
-		b = append(append(b, p[1]...), 0)
-	}
-	return b
-}
-
 func TestDecodeHeaderMap(t *testing.T) {
 	valid := [][2]string{{":method", "GET"}, {":path", "/api"}, {"empty", ""}, {"", "no name"}, {"x-bin", "a\x00b"}}
 	enc := encodeHeaderMap(valid)

@@ -26,10 +26,10 @@ func heapInUse() uint64 {
 //
 // TinyGo's collector runs whenever an allocation finds no free block, marks the whole
 // live heap and grows the heap only when less than a third is free afterwards. Every
-// request allocated (until hostmem_tinygo.go reused them, the host's copy of the headers
-// and the SDK's list of them; denials and a cached bcrypt check still do), so with a
-// large policy (10,000 users: megabytes of live heap) a collection came every
-// few thousand requests and added tens of microseconds to the average request. With
+// request allocated (until hostmem_tinygo.go reused them, the host's copy of the
+// headers and the SDK's list of them; a cached bcrypt check still does), so with a
+// large policy (10,000 users: megabytes of live heap) a collection came every few
+// thousand requests and added tens of microseconds to the average request. With
 // room for many times the policy, collections are rare enough that the average request
 // costs about what it costs with one user. Twice the policy was tried once requests
 // stopped copying their headers: it halves the memory of 10,000 users or hosts, but a

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"unsafe"
 
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
 
@@ -119,6 +120,28 @@ func roundUp(n int) int {
 	}
 	return c
 }
+
+// proxySendLocalResponse is the host call behind the SDK's SendHttpResponse, which
+// encodes the reply's header list anew on every call.
+//
+//go:wasmimport env proxy_send_local_response
+func proxySendLocalResponse(status uint32, details unsafe.Pointer, detailsLen uint32, body unsafe.Pointer, bodyLen uint32,
+	headers unsafe.Pointer, headersLen uint32, grpcStatus int32) uint32
+
+// sendLocalReply sends a local reply with headers encoded once. The host copies body
+// and headers before it returns: body may be a reused buffer.
+func sendLocalReply(status uint32, headers *replyHeaders, body []byte, grpcStatus int32) error {
+	st := proxySendLocalResponse(status, nil, 0, unsafe.Pointer(unsafe.SliceData(body)), uint32(len(body)),
+		unsafe.Pointer(unsafe.SliceData(headers.encoded)), uint32(len(headers.encoded)), grpcStatus)
+	if st != 0 {
+		return hostStatusError(st)
+	}
+	return nil
+}
+
+// logWarn logs a line built in a reused buffer, without copying it: the host copies
+// the message before it returns.
+func logWarn(b []byte) { proxywasm.LogWarn(unsafe.String(unsafe.SliceData(b), len(b))) }
 
 // errMalformedHeaderMap: the host returned headers that are not the ABI's encoding.
 var errMalformedHeaderMap = errors.New("the host's header map is malformed")

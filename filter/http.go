@@ -27,7 +27,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	if err != nil {
 		// Without headers nothing can be checked: fail closed.
 		proxywasm.LogError("wasmauth: cannot read request headers: " + err.Error())
-		h.reply(500, "internal error", 13, nil)
+		h.reply(500, "internal error", 13, plainText)
 		return types.ActionPause
 	}
 	req := auth.NewRequest(headers)
@@ -40,14 +40,14 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	if v.Status != 0 {
 		p.logDenial(&req, &v)
 		if !v.DryRun {
-			var extra [][2]string
+			headers := plainText
 			switch v.Status {
 			case 401:
-				extra = p.challenge
+				headers = p.challenge
 			case 429:
-				extra = [][2]string{{"retry-after", itoa(v.RetryAfter)}, plainText[0]}
+				headers = newReplyHeaders([2]string{"retry-after", itoa(v.RetryAfter)}, plainText.list[0])
 			}
-			h.reply(v.Status, v.Message, v.GRPCStatus, extra)
+			h.reply(v.Status, v.Message, v.GRPCStatus, headers)
 			return types.ActionPause
 		}
 	}
@@ -82,21 +82,21 @@ func (h *httpContext) prepareUpstream(headers [][2]string, v *auth.Verdict) {
 }
 
 // reply answers the request locally. For gRPC requests grpcStatus is a real gRPC code,
-// which Envoy sends as a trailers-only response; for other requests it is -1.
-func (h *httpContext) reply(status int, message string, grpcStatus int32, headers [][2]string) {
-	if headers == nil {
-		headers = plainText
+// which Envoy sends as a trailers-only response; for other requests it is -1. The body
+// is built in a buffer the plugin reuses: the host copies it before returning.
+func (h *httpContext) reply(status int, message string, grpcStatus int32, headers *replyHeaders) {
+	p := h.plugin
+	body := append(p.replyBuf[:0], message...)
+	if grpcStatus < 0 {
+		body = append(body, '\n') // a gRPC reply carries it as grpc-message instead
 	}
-	body := []byte(message + "\n")
-	if grpcStatus >= 0 {
-		body = []byte(message) // becomes grpc-message
-	}
-	if err := proxywasm.SendHttpResponse(uint32(status), headers, body, grpcStatus); err != nil {
+	p.replyBuf = body
+	if err := sendLocalReply(uint32(status), headers, body, grpcStatus); err != nil {
 		proxywasm.LogError("wasmauth: cannot send the local reply: " + err.Error())
 	}
 }
 
-var plainText = [][2]string{{"content-type", "text/plain; charset=utf-8"}}
+var plainText = newReplyHeaders([2]string{"content-type", "text/plain; charset=utf-8"})
 
 // removeAll removes every copy of name. Envoy removes all values in one call; the
 // call is repeated once per copy for hosts that remove one value at a time.
@@ -239,6 +239,5 @@ func (p *pluginContext) logDenial(r *auth.Request, v *auth.Verdict) {
 		b = append(b, " grpc=true"...)
 	}
 	p.logBuf = b
-	// A copy: a host may keep the message (the SDK's emulators do).
-	proxywasm.LogWarn(string(b))
+	logWarn(b)
 }

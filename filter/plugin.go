@@ -28,14 +28,14 @@ type pluginContext struct {
 	decider *auth.Decider
 	metrics *metrics
 	// challenge is the 401 reply's header list, built once.
-	challenge [][2]string
+	challenge *replyHeaders
 	// throttled is set when brute-force throttling is on (requests then need the
 	// client address).
 	throttled bool
 	// ruleNames are the policy's rule names, by rule index, for log lines.
 	ruleNames []string
-	// logBuf is reused to build denial log lines.
-	logBuf []byte
+	// logBuf and replyBuf are reused to build denial log lines and reply bodies.
+	logBuf, replyBuf []byte
 	// stream is every HTTP stream's context: it holds no per-stream state, so one
 	// value serves them all and a request allocates no context.
 	stream httpContext
@@ -74,10 +74,7 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	}
 	p.ruleNames = policy.RuleNames()
 	p.metrics = newMetrics(p.ruleNames)
-	p.challenge = [][2]string{
-		{"www-authenticate", policy.Challenge()},
-		{"content-type", "text/plain; charset=utf-8"},
-	}
+	p.challenge = newReplyHeaders([2]string{"www-authenticate", policy.Challenge()}, plainText.list[0])
 	reserveHeadroom(before)
 	proxywasm.LogInfo("wasmauth: configuration loaded: " + itoa(len(p.ruleNames)) + " rules")
 	return types.OnPluginStartStatusOK

@@ -91,3 +91,73 @@ func do(t *testing.T, p *host.Plugin, req host.Headers) {
 		t.Fatalf("request %v: local reply %+v, action %v; want it to continue", req, res.Local, res.Action)
 	}
 }
+
+// TestDenialAllocations: denials allocate nothing either, so that a flood of them
+// (an attack) does not set off collections: the log line and the reply body are built
+// in buffers the plugin reuses, and the reply headers were encoded when the
+// configuration was loaded.
+func TestDenialAllocations(t *testing.T) {
+	rt := newRuntime(t, "wasmauth-gctorture.wasm", host.RuntimeOptions{})
+	const config = `{
+	  "users": ["alice:alice-password"],
+	  "basic_auth_rules": [
+	    {"name": "api", "prefix": "/api", "allow": ["alice"]},
+	    {"name": "own", "exact": "/own", "credentials": ["alice:alice-password"], "metadata": [{"name": "x-tenant", "exact": "t1"}]}
+	  ]
+	}`
+	p, err := rt.NewPlugin(context.Background(), host.PluginOptions{Config: []byte(config), VMs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(context.Background())
+	vm := p.VMs()[0]
+	req := func(path string, extra ...string) host.Headers {
+		h := host.Headers{{":method", "GET"}, {":scheme", "https"}, {":authority", "api.example.com"}, {":path", path}}
+		for i := 0; i+1 < len(extra); i += 2 {
+			h = append(h, [2]string{extra[i], extra[i+1]})
+		}
+		return h
+	}
+	for _, c := range []struct {
+		name   string
+		req    host.Headers
+		status int
+	}{
+		{"missing credentials", req("/api/items"), 401},
+		{"wrong password", req("/api/items", "authorization", behaviour.Basic("alice", "wrong")), 401},
+		{"gRPC, missing credentials", req("/api/Svc/Call", "content-type", "application/grpc"), 401},
+		{"metadata check fails", req("/own", "authorization", behaviour.Basic("alice", "alice-password"), "x-tenant", "t2"), 403},
+		{"bad request", req("/api/%2e%2e/admin"), 400},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			const n = 200
+			deny := func() {
+				t.Helper()
+				res, err := p.Do(c.req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Status() != c.status {
+					t.Fatalf("status %d, want %d", res.Status(), c.status)
+				}
+			}
+			for i := 0; i < 20; i++ {
+				deny()
+			}
+			r, err := vm.CallExport(host.MallocsExport)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := r[0]
+			for i := 0; i < n; i++ {
+				deny()
+			}
+			if r, err = vm.CallExport(host.MallocsExport); err != nil {
+				t.Fatal(err)
+			}
+			if per := float64(r[0]-before) / n; per != 0 {
+				t.Errorf("%.2f allocations per request, want 0", per)
+			}
+		})
+	}
+}
