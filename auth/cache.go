@@ -1,6 +1,6 @@
 package auth
 
-// cacheKey is a keyed hash (HMAC-SHA256 with a per-Decider random key) of a
+// cacheKey is a keyed hash (BLAKE2b-256 with a per-Decider random key) of a
 // user, password and credential entry: the cache never holds a password.
 type cacheKey [32]byte
 

@@ -1,10 +1,10 @@
 package auth
 
 import (
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"hash"
+
+	"golang.org/x/crypto/blake2b"
 
 	"github.com/wasmauth/wasmauth/config"
 	"github.com/wasmauth/wasmauth/config/normalize"
@@ -20,7 +20,7 @@ const MaxMethodLen = config.MaxMethodLen
 type Decider struct {
 	p       *config.Policy
 	cache   *verifiedCache
-	mac     hash.Hash // HMAC-SHA256 keyed per Decider: cache keys
+	mac     hash.Hash // BLAKE2b-256 keyed per Decider: cache keys
 	macHdr  [12]byte  // the cache key's length header
 	key     cacheKey  // the current cache key (a field: a local escapes into the cache's map)
 	buf     []byte    // decoded credentials (zeroed after each request)
@@ -75,8 +75,12 @@ func NewDecider(p *config.Policy) *Decider {
 	if p.CacheSize() > 0 && p.HasSlowHashes() {
 		var key [32]byte
 		if _, err := rand.Read(key[:]); err == nil {
-			d.mac = hmac.New(sha256.New, key[:])
-			d.cache = newVerifiedCache(p.CacheSize())
+			// Keyed BLAKE2b is a MAC of its own; unlike crypto/hmac's SHA-256 states,
+			// its state does not escape under TinyGo: a cached check allocates nothing.
+			if mac, err := blake2b.New256(key[:]); err == nil {
+				d.mac = mac
+				d.cache = newVerifiedCache(p.CacheSize())
+			}
 		}
 	}
 	return d
