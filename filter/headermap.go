@@ -28,20 +28,23 @@ func decodeHeaderMap(b []byte, dst [][2]string) (pairs [][2]string, ok bool) {
 		return dst, false
 	}
 	data := sizes[8*n:]
-	for i := uint64(0); i < n; i++ {
-		var pair [2]string
-		for j := range pair {
-			size := uint64(binary.LittleEndian.Uint32(sizes[8*i+4*uint64(j):]))
+	if uint64(cap(dst)) < n {
+		dst = make([][2]string, n)
+	}
+	dst = dst[:n] // one resize: TinyGo's append is a runtime call per element
+	for i := range dst {
+		for j := range dst[i] {
+			size := uint64(binary.LittleEndian.Uint32(sizes[8*i+4*j:]))
 			if size >= uint64(len(data)) || data[size] != 0 {
 				clear(dst) // what was decoded so far aliases b
 				return dst[:0], false
 			}
+			dst[i][j] = ""
 			if size > 0 {
-				pair[j] = unsafe.String(&data[0], int(size))
+				dst[i][j] = unsafe.String(&data[0], int(size))
 			}
 			data = data[size+1:]
 		}
-		dst = append(dst, pair)
 	}
 	return dst, true
 }
