@@ -26,17 +26,20 @@ func heapInUse() uint64 {
 //
 // TinyGo's collector runs whenever an allocation finds no free block, marks the whole
 // live heap and grows the heap only when less than a third is free afterwards. Every
-// request allocated (until hostmem_tinygo.go reused them, the host's copy of the
-// headers and the SDK's list of them; a cached bcrypt check still does), so with a
-// large policy (10,000 users: megabytes of live heap) a collection came every few
-// thousand requests and added tens of microseconds to the average request. With
-// room for many times the policy, collections are rare enough that the average request
-// costs about what it costs with one user. Twice the policy was tried once requests
-// stopped copying their headers: it halves the memory of 10,000 users or hosts, but a
-// cached bcrypt check then cost 6-11% more with 10,000 users. Even a small policy's
-// heap gains from 512 KiB of room: each collection also scans the module's 140 KB of
-// globals, and with the half-empty 0.5 MiB heap TinyGo settles on, that added about
-// 1 us to every request. The memory benchmark (e2e/bench) shows the heap stays flat.
+// request used to allocate, so with a large policy (10,000 users: megabytes of live
+// heap) a collection came every few thousand requests and added tens of microseconds
+// to the average request. With room for many times the policy, collections are rare
+// enough that the average request costs about what it costs with one user. Twice the
+// policy was tried at a time when a cached bcrypt check allocated: it halves the memory
+// of 10,000 users or hosts, but such a check then cost 6-11% more with 10,000 users.
+// Requests now allocate nothing (hostmem_tinygo.go; the cache key is a keyed BLAKE2b)
+// except a slow-hash check the cache cannot answer (milliseconds of work), a 429, and
+// every request when throttling is on (its shared-data reads and salted hashes): the
+// room now serves those and the slow-hash cache as it fills. Even a small policy's
+// heap gained from 512 KiB of room while requests allocated: each collection also
+// scans the module's 140 KB of globals, and with the half-empty 0.5 MiB heap TinyGo
+// settles on, that added about 1 us to every request. The memory benchmark (e2e/bench)
+// shows the heap stays flat.
 //
 // The heap is grown directly rather than by allocating and dropping a large block: the
 // collector is conservative, and a stale copy of the block's address on the stack
