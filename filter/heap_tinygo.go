@@ -34,7 +34,7 @@ func heapInUse() uint64 {
 // of 10,000 users or hosts, but such a check then cost 6-11% more with 10,000 users.
 // Requests now allocate nothing (hostmem_tinygo.go; the cache key is a keyed BLAKE2b)
 // except a slow-hash check the cache cannot answer (milliseconds of work), a 429, and
-// every request when throttling is on (its shared-data reads and salted hashes): the
+// every request when throttling is on (its shared-data reads and client address): the
 // room now serves those and the slow-hash cache as it fills. Even a small policy's
 // heap gained from 512 KiB of room while requests allocated: each collection also
 // scans the module's 140 KB of globals, and with the half-empty 0.5 MiB heap TinyGo

@@ -7,13 +7,13 @@
 // bounded whatever the traffic:
 //
 //   - Client addresses are unbounded: each is mapped to one of Buckets counters by
-//     SHA-256 under a random salt that the first VM stores in the Store. Without
+//     BLAKE2b under a random salt that the first VM stores in the Store. Without
 //     the salt, an attacker cannot pick addresses that collide with a victim's
 //     bucket. Distinct clients may still share a bucket (and its count): more
 //     buckets make that rarer.
 //   - User names count only when the policy configures them (the caller says
 //     which), and each configured user has a counter of its own, keyed by 128 bits
-//     of SHA-256 of the exact name under the salt: no two configured users share
+//     of BLAKE2b of the exact name under the salt: no two configured users share
 //     one. A name nobody configured is counted per client only. It can never
 //     succeed, so a counter would protect nothing; and if made-up names had
 //     counters in a fixed set of buckets, anyone could fill them all and lock out
@@ -35,12 +35,13 @@ package throttle
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"net/netip"
 	"strconv"
+
+	"golang.org/x/crypto/blake2b"
 
 	"github.com/wasmauth/wasmauth/config"
 )
@@ -139,7 +140,7 @@ func (l *Limiter) Blocked(client string, user []byte, configured bool) int {
 	now := l.now()
 	var until int64
 	keys := l.keys(salt, client, user, configured)
-	for _, k := range keys.list() {
+	for _, k := range keys.key[:keys.n] {
 		v, _, err := l.store.Get(k)
 		if err != nil {
 			continue
@@ -165,7 +166,7 @@ func (l *Limiter) Failure(client string, user []byte, configured bool) {
 		return
 	}
 	keys := l.keys(salt, client, user, configured)
-	for _, k := range keys.list() {
+	for _, k := range keys.key[:keys.n] {
 		l.fail(k)
 	}
 	if keys.decoy != "" {
@@ -221,8 +222,6 @@ type bucketKeys struct {
 	decoy string
 }
 
-func (k *bucketKeys) list() []string { return k.key[:k.n] }
-
 // keys returns the keys for the configured kinds with non-empty identifiers.
 // (Built without a slice, a []byte conversion or string concatenations: under
 // TinyGo each of those allocates, and this runs on every request that reaches
@@ -260,7 +259,7 @@ func (l *Limiter) clientKey(salt, addr []byte) string {
 }
 
 // userKey returns the key of the user's own counter: the first 128 bits of the
-// salted SHA-256 of the exact name, in hexadecimal. Two names share a key with
+// salted BLAKE2b-256 of the exact name, in hexadecimal. Two names share a key with
 // probability 2^-128, and the key does not show the name.
 func (l *Limiter) userKey(salt, name []byte) string {
 	sum := l.sum(salt, 'u', name)
@@ -273,12 +272,15 @@ func (l *Limiter) userKey(salt, name []byte) string {
 // userKeyBytes is how much of the hash names a user's counter.
 const userKeyBytes = 16
 
-// sum hashes the salt, the kind and the identifier (kept apart by a zero byte).
-func (l *Limiter) sum(salt []byte, kind byte, id []byte) [sha256.Size]byte {
+// sum hashes the salt, the kind and the identifier (kept apart by a zero byte) with
+// BLAKE2b-256, which has no length extension: the salt prefix makes it a keyed hash.
+// (blake2b.Sum256 allocates nothing under TinyGo; crypto/sha256.Sum256 allocated
+// three times a call, on every request that reaches authentication.)
+func (l *Limiter) sum(salt []byte, kind byte, id []byte) [blake2b.Size256]byte {
 	l.hashIn = append(l.hashIn[:0], salt...)
 	l.hashIn = append(l.hashIn, kind, 0)
 	l.hashIn = append(l.hashIn, id...)
-	sum := sha256.Sum256(l.hashIn)
+	sum := blake2b.Sum256(l.hashIn)
 	clear(l.hashIn) // it held a user name
 	return sum
 }
