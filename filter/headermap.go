@@ -8,8 +8,9 @@ import (
 // decodeHeaderMap decodes a header map as proxy-wasm hosts return it
 // (proxy_get_header_map_pairs): the number of pairs n, n pairs of key and value
 // lengths, then every key and value followed by a NUL; all numbers 32-bit
-// little-endian. The pairs are appended to dst[:0], so that a caller that keeps dst
-// decodes every request without allocating once dst is large enough.
+// little-endian. The pairs are written over dst's elements (a new slice only when dst
+// is too short), so that a caller that keeps dst decodes every request without
+// allocating once dst is large enough.
 //
 // The strings alias b: they are valid only as long as b's bytes are. ok is false when
 // b is not such an encoding (truncated, a count or length past its end, a missing

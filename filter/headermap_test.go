@@ -7,6 +7,19 @@ import (
 	"testing"
 )
 
+// TestEncodeHeaderMap pins the encoding to the ABI's bytes, so that the decoder's
+// round-trip tests do not only check the two functions against each other.
+func TestEncodeHeaderMap(t *testing.T) {
+	got := encodeHeaderMap([][2]string{{"a", "bc"}, {"", "d"}})
+	want := "\x02\x00\x00\x00" + // two pairs
+		"\x01\x00\x00\x00\x02\x00\x00\x00" + // "a", "bc"
+		"\x00\x00\x00\x00\x01\x00\x00\x00" + // "", "d"
+		"a\x00bc\x00\x00d\x00"
+	if string(got) != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
 func TestDecodeHeaderMap(t *testing.T) {
 	valid := [][2]string{{":method", "GET"}, {":path", "/api"}, {"empty", ""}, {"", "no name"}, {"x-bin", "a\x00b"}}
 	enc := encodeHeaderMap(valid)
