@@ -24,6 +24,10 @@ import (
 // through allocates nothing: the collector then never runs for allowed traffic, and with
 // a large policy each collection is a pause of milliseconds.
 //
+// What the VM hands to the host in a request (a denial's reply and log line) is built
+// in buffers the plugin reuses, and passed without a copy: hosts copy it before the
+// call returns.
+//
 // The strings of the header list point into that buffer, so they are valid only until
 // OnHttpRequestHeaders returns: nothing may keep them (the decision copies what it
 // keeps, e.g. decoded credentials). releaseRequestHeaders then zeroes what the host

@@ -40,14 +40,14 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	if v.Status != 0 {
 		p.logDenial(&req, &v)
 		if !v.DryRun {
-			headers := plainText
+			replyHeaders := plainText
 			switch v.Status {
 			case 401:
-				headers = p.challenge
+				replyHeaders = p.challenge
 			case 429:
-				headers = newReplyHeaders([2]string{"retry-after", itoa(v.RetryAfter)}, plainText.list[0])
+				replyHeaders = newReplyHeaders([2]string{"retry-after", itoa(v.RetryAfter)}, plainText.list[0])
 			}
-			h.reply(v.Status, v.Message, v.GRPCStatus, headers)
+			h.reply(v.Status, v.Message, v.GRPCStatus, replyHeaders)
 			return types.ActionPause
 		}
 	}
