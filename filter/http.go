@@ -40,14 +40,14 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	if v.Status != 0 {
 		p.logDenial(&req, &v)
 		if !v.DryRun {
-			replyHeaders := plainText
+			replyWith := plainText
 			switch v.Status {
 			case 401:
-				replyHeaders = p.challenge
+				replyWith = p.challenge
 			case 429:
-				replyHeaders = newReplyHeaders([2]string{"retry-after", itoa(v.RetryAfter)}, plainText.list[0])
+				replyWith = newReplyHeaders([2]string{"retry-after", itoa(v.RetryAfter)}, plainText.list[0])
 			}
-			h.reply(v.Status, v.Message, v.GRPCStatus, replyHeaders)
+			h.reply(v.Status, v.Message, v.GRPCStatus, replyWith)
 			return types.ActionPause
 		}
 	}
