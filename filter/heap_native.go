@@ -6,4 +6,4 @@ package main
 // heap (see heap_tinygo.go for why the wasm build reserves room).
 func heapInUse() uint64 { return 0 }
 
-func reserveHeadroom(uint64) {}
+func reserveHeadroom(uint64, bool) {}

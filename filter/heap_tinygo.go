@@ -5,11 +5,12 @@ package main
 import "runtime"
 
 // Heap headroom after a configuration is loaded: a multiple of the memory the parsed
-// policy occupies, within bounds.
+// policy occupies, within bounds. The multiple is larger when requests allocate.
 const (
-	headroomFactor = 4
-	minHeadroom    = 512 << 10
-	maxHeadroom    = 32 << 20
+	headroomQuiet      = 1
+	headroomAllocating = 4
+	minHeadroom        = 512 << 10
+	maxHeadroom        = 32 << 20
 )
 
 // heapInUse collects garbage and returns the bytes still in use.
@@ -20,31 +21,33 @@ func heapInUse() uint64 {
 	return m.HeapInuse
 }
 
-// reserveHeadroom grows the heap, once a configuration is loaded, until four times
+// reserveHeadroom grows the heap, once a configuration is loaded, until a multiple of
 // the memory its policy occupies (at least 512 KiB, at most 32 MiB) is free for
-// requests; before is heapInUse() from before the configuration was parsed.
+// requests: four times when requestsAllocate, else once. before is heapInUse() from
+// before the configuration was parsed.
 //
 // TinyGo's collector runs whenever an allocation finds no free block, marks the whole
-// live heap and grows the heap only when less than a third is free afterwards. Every
-// request used to allocate, so with a large policy (10,000 users: megabytes of live
-// heap) a collection came every few thousand requests and added tens of microseconds
-// to the average request. With room for many times the policy, collections are rare
-// enough that the average request costs about what it costs with one user. Twice the
-// policy was tried at a time when a cached bcrypt check allocated: it halves the memory
-// of 10,000 users or hosts, but such a check then cost 6-11% more with 10,000 users.
-// Requests now allocate nothing (hostmem_tinygo.go; the cache key is a keyed BLAKE2b)
-// except a slow-hash check the cache cannot answer (milliseconds of work), a 429, and
-// every request when throttling is on (its shared-data reads and client address): the
-// room now serves those and the slow-hash cache as it fills. Even a small policy's
-// heap gained from 512 KiB of room while requests allocated: each collection also
-// scans the module's 140 KB of globals, and with the half-empty 0.5 MiB heap TinyGo
-// settles on, that added about 1 us to every request. The memory benchmark (e2e/bench)
-// shows the heap stays flat.
+// live heap and sweeps every block of it. Every request used to allocate, so with a
+// large policy (10,000 users: megabytes of live heap) a collection came every few
+// thousand requests and added tens of microseconds to the average request; room for
+// four times the policy made collections rare enough that the average request cost
+// about what it costs with one user. Requests now allocate nothing (hostmem_tinygo.go;
+// the slow-hash cache key is a keyed BLAKE2b) except a slow-hash check the cache
+// cannot answer (milliseconds of work), a 429, and every request when throttling is on
+// (its shared-data reads and client address). Without throttling the room therefore
+// only serves those and the slow-hash cache as it fills, and as much as the policy is
+// plenty: it halves the memory of 10,000 users or hosts, and with it the length of a
+// collection, the pause the request that sets one off pays. With throttling on, every
+// request allocates and the room keeps collections rare, as before. The minimum of
+// 512 KiB dates from when every request allocated (each collection also scans the
+// module's 140 KB of globals); in the 1 MiB it gives a small policy, the slow-hash
+// cache fills without a collection. The memory benchmark (e2e/bench) shows the heap
+// stays flat.
 //
 // The heap is grown directly rather than by allocating and dropping a large block: the
 // collector is conservative, and a stale copy of the block's address on the stack
 // would keep it alive.
-func reserveHeadroom(before uint64) {
+func reserveHeadroom(before uint64, requestsAllocate bool) {
 	runtime.GC() // what parsing left behind is not the policy
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
@@ -52,7 +55,11 @@ func reserveHeadroom(before uint64) {
 	if m.HeapInuse > before {
 		policy = m.HeapInuse - before
 	}
-	want := min(max(headroomFactor*policy, minHeadroom), maxHeadroom)
+	factor := uint64(headroomQuiet)
+	if requestsAllocate {
+		factor = headroomAllocating
+	}
+	want := min(max(factor*policy, minHeadroom), maxHeadroom)
 	for m.HeapIdle < want && growHeap() {
 		runtime.ReadMemStats(&m)
 	}

@@ -75,7 +75,7 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	p.ruleNames = policy.RuleNames()
 	p.metrics = newMetrics(p.ruleNames)
 	p.challenge = newReplyHeaders([2]string{"www-authenticate", policy.Challenge()}, plainText.list[0])
-	reserveHeadroom(before)
+	reserveHeadroom(before, p.throttled) // with throttling, every request allocates
 	proxywasm.LogInfo("wasmauth: configuration loaded: " + itoa(len(p.ruleNames)) + " rules")
 	return types.OnPluginStartStatusOK
 }
