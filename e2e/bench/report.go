@@ -202,7 +202,7 @@ func Report(ctx context.Context, o Options) (*Results, error) {
 					return nil, fmt.Errorf("%s=%d: collection: %w", kind, n, err)
 				}
 				add(Row{"scale", fmt.Sprintf("%d %s: one garbage collection", n, kind), msStr(pause.NS), "", "",
-					"a request pays it when the heap fills; " + mibStr(pause.Memory) + " of linear memory"})
+					"paid by a request that allocates into a full heap (see the allocation counts); " + mibStr(pause.Memory) + " of linear memory"})
 			}
 		}
 	}
