@@ -209,24 +209,17 @@ func Allocations(gctorture *host.Runtime, opts host.PluginOptions, req host.Head
 	}
 	defer p.Close(context.Background())
 	vm := p.VMs()[0]
-	mallocs := func() (uint64, error) {
-		r, err := vm.CallExport(host.MallocsExport)
-		if err != nil {
-			return 0, err
-		}
-		return r[0], nil
-	}
 	if err := Run(p, req, 20, &want); err != nil { // the slow-hash cache, the VM's buffers
 		return 0, err
 	}
-	before, err := mallocs()
+	before, err := vm.Mallocs()
 	if err != nil {
 		return 0, err
 	}
 	if err := Run(p, req, n, &want); err != nil {
 		return 0, err
 	}
-	after, err := mallocs()
+	after, err := vm.Mallocs()
 	if err != nil {
 		return 0, err
 	}

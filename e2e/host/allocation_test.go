@@ -33,22 +33,8 @@ func TestAllocationsPerRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close(context.Background())
-	vm := p.VMs()[0]
-	mallocs := func() uint64 {
-		t.Helper()
-		r, err := vm.CallExport(host.MallocsExport)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r[0]
-	}
-	base := host.Headers{{":method", "GET"}, {":scheme", "https"}, {"user-agent", "curl/8.5.0"}, {"accept", "*/*"}}
 	request := func(authority, path string, extra ...string) host.Headers {
-		h := append(base.Clone(), [2]string{":authority", authority}, [2]string{":path", path})
-		for i := 0; i+1 < len(extra); i += 2 {
-			h = append(h, [2]string{extra[i], extra[i+1]})
-		}
-		return h
+		return getRequest(authority, path, append([]string{"user-agent", "curl/8.5.0", "accept", "*/*"}, extra...)...)
 	}
 	for _, c := range []struct {
 		name string
@@ -62,29 +48,15 @@ func TestAllocationsPerRequest(t *testing.T) {
 		{"no rule matches", request("api.example.com", "/static/app.js")},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			const n = 500
-			for i := 0; i < 20; i++ { // warm-up: the bcrypt cache, the Decider's buffers
-				do(t, p, c.req)
-			}
-			before := mallocs()
-			for i := 0; i < n; i++ {
-				do(t, p, c.req)
-			}
-			if per := float64(mallocs()-before) / n; per != 0 {
+			per := allocationsPerRequest(t, p, 500, func(res host.Result) {
+				if res.Local != nil || res.Action != host.ActionContinue {
+					t.Fatalf("local reply %+v, action %v; want the request to continue", res.Local, res.Action)
+				}
+			}, c.req)
+			if per != 0 {
 				t.Errorf("%.2f allocations per request, want 0", per)
 			}
 		})
-	}
-}
-
-func do(t *testing.T, p *host.Plugin, req host.Headers) {
-	t.Helper()
-	res, err := p.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Local != nil || res.Action != host.ActionContinue {
-		t.Fatalf("request %v: local reply %+v, action %v; want it to continue", req, res.Local, res.Action)
 	}
 }
 
@@ -106,54 +78,69 @@ func TestDenialAllocations(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close(context.Background())
-	vm := p.VMs()[0]
-	req := func(path string, extra ...string) host.Headers {
-		h := host.Headers{{":method", "GET"}, {":scheme", "https"}, {":authority", "api.example.com"}, {":path", path}}
-		for i := 0; i+1 < len(extra); i += 2 {
-			h = append(h, [2]string{extra[i], extra[i+1]})
-		}
-		return h
-	}
+	const authority = "api.example.com"
 	for _, c := range []struct {
 		name   string
 		req    host.Headers
 		status int
 	}{
-		{"missing credentials", req("/api/items"), 401},
-		{"wrong password", req("/api/items", "authorization", behaviour.Basic("alice", "wrong")), 401},
-		{"gRPC, missing credentials", req("/api/Svc/Call", "content-type", "application/grpc"), 401},
-		{"metadata check fails", req("/own", "authorization", behaviour.Basic("alice", "alice-password"), "x-tenant", "t2"), 403},
-		{"bad request", req("/api/%2e%2e/admin"), 400},
+		{"missing credentials", getRequest(authority, "/api/items"), 401},
+		{"wrong password", getRequest(authority, "/api/items", "authorization", behaviour.Basic("alice", "wrong")), 401},
+		{"gRPC, missing credentials", getRequest(authority, "/api/Svc/Call", "content-type", "application/grpc"), 401},
+		{"metadata check fails", getRequest(authority, "/own", "authorization", behaviour.Basic("alice", "alice-password"), "x-tenant", "t2"), 403},
+		{"bad request", getRequest(authority, "/api/%2e%2e/admin"), 400},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			const n = 200
-			deny := func() {
-				t.Helper()
-				res, err := p.Do(c.req)
-				if err != nil {
-					t.Fatal(err)
-				}
+			per := allocationsPerRequest(t, p, 200, func(res host.Result) {
 				if res.Status() != c.status {
 					t.Fatalf("status %d, want %d", res.Status(), c.status)
 				}
-			}
-			for i := 0; i < 20; i++ {
-				deny()
-			}
-			r, err := vm.CallExport(host.MallocsExport)
-			if err != nil {
-				t.Fatal(err)
-			}
-			before := r[0]
-			for i := 0; i < n; i++ {
-				deny()
-			}
-			if r, err = vm.CallExport(host.MallocsExport); err != nil {
-				t.Fatal(err)
-			}
-			if per := float64(r[0]-before) / n; per != 0 {
+			}, c.req)
+			if per != 0 {
 				t.Errorf("%.2f allocations per request, want 0", per)
 			}
 		})
 	}
+}
+
+// allocationsPerRequest sends req through p's only VM (a gctorture build's, which
+// counts its allocations) 20 times to warm up (the slow-hash cache, the Decider's
+// buffers), then n times, checking every result, and returns the module's heap
+// allocations per request over the n.
+func allocationsPerRequest(t *testing.T, p *host.Plugin, n int, check func(host.Result), req host.Headers) float64 {
+	t.Helper()
+	vm := p.VMs()[0]
+	send := func() {
+		t.Helper()
+		res, err := p.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(res)
+	}
+	for i := 0; i < 20; i++ {
+		send()
+	}
+	before, err := vm.Mallocs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		send()
+	}
+	after, err := vm.Mallocs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return float64(after-before) / float64(n)
+}
+
+// getRequest is a GET over https to authority and path, with extra headers given as
+// name, value pairs.
+func getRequest(authority, path string, extra ...string) host.Headers {
+	h := host.Headers{{":method", "GET"}, {":scheme", "https"}, {":authority", authority}, {":path", path}}
+	for i := 0; i+1 < len(extra); i += 2 {
+		h = append(h, [2]string{extra[i], extra[i+1]})
+	}
+	return h
 }

@@ -24,13 +24,7 @@ func TestHeaderBufferReuse(t *testing.T) {
 	  ]
 	}`
 	alice := behaviour.Basic("alice", "alice-password")
-	request := func(path string, extra ...string) host.Headers {
-		h := host.Headers{{":method", "GET"}, {":scheme", "https"}, {":authority", "api.example.com"}, {":path", path}}
-		for i := 0; i+1 < len(extra); i += 2 {
-			h = append(h, [2]string{extra[i], extra[i+1]})
-		}
-		return h
-	}
+	request := func(path string, extra ...string) host.Headers { return getRequest("api.example.com", path, extra...) }
 	steps := []struct {
 		name string
 		req  host.Headers

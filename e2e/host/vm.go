@@ -245,6 +245,16 @@ func (vm *VM) CallExport(name string) ([]uint64, error) {
 	return f.Call(vm.ctx)
 }
 
+// Mallocs returns how many heap allocations the module has made so far: the counter
+// the gctorture build exports as MallocsExport.
+func (vm *VM) Mallocs() (uint64, error) {
+	r, err := vm.CallExport(MallocsExport)
+	if err != nil {
+		return 0, err
+	}
+	return r[0], nil
+}
+
 // NewStream creates a stream context on this VM.
 func (vm *VM) NewStream() (*Stream, error) { return vm.newStream() }
 
