@@ -1,6 +1,9 @@
 package config
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Target is a normalised request as the matchers see it (see package
 // config/normalize): Host is the normalised host and HostOK false when the
@@ -206,11 +209,8 @@ func (g *hostGroup) addPattern(kind pathKind, pattern string, id int32) {
 // whose variant would be no path at all.
 func slashVariant(pattern string) (string, bool) {
 	path, query := pattern, ""
-	for i := 0; i < len(pattern); i++ {
-		if pattern[i] == '?' {
-			path, query = pattern[:i], pattern[i:]
-			break
-		}
+	if i := strings.IndexByte(pattern, '?'); i >= 0 {
+		path, query = pattern[:i], pattern[i:]
 	}
 	switch {
 	case path == "" || path == "/":

@@ -515,15 +515,7 @@ func (ps *parser) oldStr(path string, r gjson.Result) (string, bool) {
 // isUint64 reports whether a JSON number is written as a non-negative integer that
 // fits in 64 bits: the numbers nlohmann's parser (the old plugin's) makes unsigned.
 func isUint64(raw string) bool {
-	if raw == "" {
-		return false
-	}
-	for i := 0; i < len(raw); i++ {
-		if raw[i] < '0' || raw[i] > '9' {
-			return false
-		}
-	}
-	_, err := strconv.ParseUint(raw, 10, 64)
+	_, err := strconv.ParseUint(raw, 10, 64) // digits only: no sign, point or exponent
 	return err == nil
 }
 
@@ -565,21 +557,24 @@ func elementStr(path string, i int, it gjson.Result, str func(string, gjson.Resu
 	return str(elem(path, i), it)
 }
 
+// isControl reports whether c is an ASCII control character (C0 or DEL).
+func isControl(c byte) bool { return c < 0x20 || c == 0x7f }
+
 func hasControl(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] == 0x7f {
+		if isControl(s[i]) {
 			return true
 		}
 	}
 	return false
 }
 
-// withoutControl returns s without its control characters (those hasControl finds).
+// withoutControl returns s without its control characters.
 func withoutControl(s string) string {
 	b := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 0x20 && c != 0x7f {
-			b = append(b, c)
+		if !isControl(s[i]) {
+			b = append(b, s[i])
 		}
 	}
 	return string(b)
