@@ -394,14 +394,13 @@ func proxyFuncs(r *Runtime) map[string]funcDef {
 				return st(status)
 			}
 			vm.scratch = appendSerialized(vm.scratch[:0], *m)
+			b := vm.scratch
 			if fault := vm.p.rt.opts.HeaderMapPairs; fault != nil {
-				b, status := fault(vm.scratch)
-				if status != StatusOK {
+				if b, status = fault(b); status != StatusOK {
 					return st(status)
 				}
-				return vm.returnBytes(b, u32(s, 1), u32(s, 2))
 			}
-			return vm.returnBytes(vm.scratch, u32(s, 1), u32(s, 2))
+			return vm.returnBytes(b, u32(s, 1), u32(s, 2))
 		}, false},
 		"proxy_set_header_map_pairs": {i32s(3), func(vm *VM, s []uint64) uint32 {
 			m, status := vm.headerMap(MapType(u32(s, 0)))
