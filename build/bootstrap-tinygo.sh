@@ -66,9 +66,12 @@ installed() {
 	pinned "$wrapper"
 }
 
-# use_install prints the install's tinygo and ends the script, marking the install as
+# use_install_if_done names the install after its current inputs (set_prefix) and, when
+# that install is done, prints its tinygo and ends the script, marking the install as
 # used (prune_old_installs keeps what was used in the last 30 days).
-use_install() {
+use_install_if_done() {
+	set_prefix
+	installed || return 0
 	touch "$prefix/.last-used" 2>/dev/null || true
 	echo "$wrapper"
 	exit 0
@@ -94,10 +97,7 @@ if [ -n "${TINYGO:-}" ]; then
 	echo "$TINYGO"
 	exit 0
 fi
-set_prefix
-if installed; then
-	use_install
-fi
+use_install_if_done
 if onpath=$(command -v tinygo 2>/dev/null) && pinned "$onpath"; then
 	log "using $onpath (tinygo $TINYGO_VERSION already on PATH)"
 	echo "$onpath"
@@ -113,10 +113,7 @@ mkdir -p "$cache_root" || die "cannot create $cache_root (set WASMAUTH_CACHE to 
 if command -v flock >/dev/null; then
 	exec 9>"$cache_root/.install.lock"
 	flock 9
-	set_prefix
-	if installed; then
-		use_install
-	fi
+	use_install_if_done
 fi
 
 # 2. Debian packages, only those that are missing. Their versions are part of the key.
@@ -124,10 +121,7 @@ fi
 for tool in "clang-$LLVM_MAJOR" "wasm-ld-$LLVM_MAJOR" wasm-opt; do
 	command -v "$tool" >/dev/null || die "$tool not found on PATH after installing packages"
 done
-set_prefix
-if installed; then
-	use_install
-fi
+use_install_if_done
 
 # 3. The Go toolchain TinyGo uses for its standard library (from the module proxy).
 log "fetching $STDLIB_GO for TinyGo's standard library"

@@ -198,8 +198,9 @@ func appendQuoted(b []byte, s, suffix string) []byte {
 // logDenial writes one line per denial. It never contains a credential: the verdict's
 // reason and user name are safe by construction, the query string, ";params" (session
 // ids) and an authority's userinfo ("user:password@") are dropped, and request fields
-// are quoted so a hostile path cannot forge log lines. The line is built
-// in the plugin's reusable buffer: one allocation per denial instead of one per field.
+// are quoted so a hostile path cannot forge log lines. The line is built in the
+// plugin's reusable buffer and handed to the host without a copy (logWarn): a denial
+// allocates only when it must redact userinfo or ";params".
 func (p *pluginContext) logDenial(r *auth.Request, v *auth.Verdict) {
 	path := r.Path
 	for i := 0; i < len(path); i++ {
